@@ -1,0 +1,35 @@
+"""Scrapy settings of the project: wiring only; defaults and their docs live in ``defaults``.
+
+``scrapy crawl chain`` and ``crawler worker`` both load this module; environment
+overrides are applied on top by :func:`crawler.config.get_settings`.
+"""
+
+from __future__ import annotations
+
+from crawler.defaults import *  # noqa: F403
+
+BOT_NAME = "crawler"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = "chain-crawler/0.1 (+https://example.invalid/bot)"
+ROBOTSTXT_OBEY = True
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+# Each response yields one item and at most a few requests: a small fan-out
+# avoids creating CONCURRENT_ITEMS asyncio tasks per response for nothing.
+CONCURRENT_ITEMS = 8
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 16
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+AUTOTHROTTLE_ENABLED = False
+AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
+TELNETCONSOLE_ENABLED = False
+COOKIES_ENABLED = False

@@ -1,0 +1,1 @@
+"""PostgreSQL storage: schema migrations and the queries the pipelines and commands use."""

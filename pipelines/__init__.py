@@ -1,0 +1,1 @@
+"""Item pipelines, in order: validate -> normalize -> dedupe -> store."""

@@ -1,0 +1,109 @@
+"""Shared fixtures: a fresh PostgreSQL database per test run, an isolated Redis key space
+per test, and project settings pointing at both.
+
+The servers are real: ``TEST_DATABASE_URL`` (default ``postgresql://postgres@127.0.0.1:5432/postgres``)
+is used only to create and drop the per-run database; ``TEST_REDIS_URL`` (default
+``redis://127.0.0.1:6379/0``) is shared, so every test writes under its own key prefix.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+import redis
+
+from crawler.config import get_settings
+from crawler.storage.migrate import apply_migrations
+
+ADMIN_DATABASE_URL = os.environ.get(
+    "TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+FIXTURES = Path(__file__).parent / "fixtures"
+
+DATA_TABLES = ("article_versions", "article_urls", "articles", "rejected_items", "crawl_runs")
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """URL of a fresh, migrated database, dropped when the run ends."""
+    name = f"crawler_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(ADMIN_DATABASE_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = _with_database(ADMIN_DATABASE_URL, name)
+    apply_migrations(url)
+    yield url
+    with psycopg.connect(ADMIN_DATABASE_URL, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+        )
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+@pytest.fixture
+def db(pg_url: str) -> Iterator[psycopg.Connection]:
+    """An autocommit connection to the test database, its data tables emptied first."""
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE")
+        yield conn
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A Redis key prefix of this test's own; its keys are deleted afterwards."""
+    prefix = f"crawler-test:{uuid.uuid4().hex[:10]}"
+    yield prefix
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    for start in range(0, len(keys), 500):
+        client.delete(*keys[start : start + 500])
+    client.close()
+
+
+@pytest.fixture
+def redis_client(redis_prefix: str) -> Iterator[redis.Redis]:
+    """A client of the test Redis (keys must be written under ``redis_prefix``)."""
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def crawler_env(pg_url: str, redis_prefix: str) -> dict[str, str]:
+    """Environment for a ``crawler`` subprocess using this test's database and Redis keys."""
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=pg_url,
+        REDIS_URL=TEST_REDIS_URL,
+        CRAWLER_REDIS_PREFIX=redis_prefix,
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+@pytest.fixture
+def make_settings(pg_url: str, redis_prefix: str):  # type: ignore[no-untyped-def]
+    """Factory of project settings pointing at the test database and Redis prefix."""
+
+    def factory(**overrides: Any):  # type: ignore[no-untyped-def]
+        values = {
+            "DATABASE_URL": pg_url,
+            "REDIS_URL": TEST_REDIS_URL,
+            "CRAWLER_REDIS_PREFIX": redis_prefix,
+        }
+        values.update(overrides)
+        return get_settings(values, environ={})
+
+    return factory
