@@ -179,7 +179,8 @@ class ChainSite:
             '<article id="bo_v" style="width:100%">'
             f'<header><h2 id="bo_v_title"><span class="bo_v_tit">{escape(post.title)}</span></h2></header>'
             '<section id="bo_v_info"><h2>페이지 정보</h2><div class="profile_info_ct">'
-            f'<span class="sound_only">작성자</span> <strong><span class="sv_member">{escape(post.author)}</span></strong> '
+            '<span class="sound_only">작성자</span> '
+            f'<strong><span class="sv_member">{escape(post.author)}</span></strong> '
             '<span class="sound_only">조회</span><strong><i class="fa fa-eye"></i> 54회</strong> '
             f'<strong class="if_date"><span class="sound_only">작성일</span> {post.posted_at:%y-%m-%d %H:%M}</strong>'
             "</div></section>"
