@@ -29,3 +29,90 @@ def normalize_text(text: str) -> str:
 def content_hash(body_text: str) -> str:
     """Hex SHA-256 of the normalized body text."""
     return hashlib.sha256(normalize_text(body_text).encode("utf-8")).hexdigest()
+
+
+# --- Boilerplate of article bodies --------------------------------------------
+# Applied by extraction and by the normalize pipeline alike (through clean_body), so a
+# story reposted on a board and the press's own page keep the same hash.
+
+_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+_REPORTER_TITLE = (
+    r"(?:선임기자|수석기자|전문기자|객원기자|인턴기자|기자|특파원|통신원|논설위원|논설실장|"
+    r"편집위원|대기자|PD|리포터|에디터)"
+)
+_NAME = r"[가-힣]{2,4}"
+#: A reporter credit: "박성현 기자", "[서울=뉴시스] 홍길동 기자", "(대전=연합뉴스) 김철수 특파원".
+REPORTER_RE = re.compile(rf"({_NAME})\s*({_REPORTER_TITLE})")
+_DATELINE_RE = re.compile(r"[\[(][^\])]{1,20}=[^\])]{1,20}[\])]")
+_REPORTER_WORD = re.compile(_REPORTER_TITLE)
+_EMAIL_RE = re.compile(_EMAIL)
+#: What may stand beside the e-mail on a reporter line once names and titles are removed.
+_REPORTER_LEFTOVER = re.compile(
+    rf"^[\s\[\]()<>/|·,=:;.\-–—_*▶▷■□●○◆◇☞※]*"
+    rf"(?:(?:{_NAME}\s*)?{_REPORTER_TITLE}|이메일|e-?mail|메일|기사\s*제보|제보)?"
+    rf"[\s\[\]()<>/|·,=:;.\-–—_*▶▷■□●○◆◇☞※]*$",
+    re.IGNORECASE,
+)
+_COPYRIGHT_RE = re.compile(
+    r"^[\s<\[(]*(?:copyright\b|ⓒ|©|\(c\)\s|저작권자|all rights reserved)"
+    r"|무단\s*전재|재배포\s*(?:및\s*)?(?:AI\s*학습\s*)?(?:이용\s*)?금지|all rights reserved",
+    re.IGNORECASE,
+)
+#: Lines that are board chrome when they stand alone (gnuboard and its builders).
+BOARD_CHROME = frozenset(
+    {
+        "목록", "관련자료", "이전", "다음", "이전글", "다음글", "글쓰기", "답변", "수정", "삭제",
+        "추천", "비추천", "신고", "스크랩", "인쇄", "공유", "URL 복사", "주소 복사", "댓글",
+        "본문", "페이지 정보", "등록된 댓글이 없습니다.", "로그인한 회원만 댓글 등록이 가능합니다.",
+        "댓글목록", "댓글쓰기", "Previous", "Next", "Print", "Share",
+    }
+)
+_BOARD_CHROME_RE = re.compile(
+    r"^(?:댓글\s*\d+(?:\s*건|개)?|조회\s*[\d,]+(?:\s*회)?|추천\s*[\d,]+|비추천\s*[\d,]+"
+    r"|작성일\s*[\d:.\- ]+|첨부파일.*\(\d[\d.,]*\s*[KMG]?B?\)?|링크\s*\d*|"
+    r"Hit\s*:?\s*[\d,]+|Views?\s*:?\s*[\d,]+)$",
+    re.IGNORECASE,
+)
+
+
+def is_reporter_line(line: str) -> bool:
+    """True for a reporter's e-mail credit such as ``박성현 기자 psh@fnnews.com``."""
+    if len(line) > 80 or "@" not in line:
+        return False
+    rest = _EMAIL_RE.sub(" ", line)
+    if rest == line:
+        return False
+    rest = _DATELINE_RE.sub(" ", REPORTER_RE.sub(" ", rest))
+    return bool(_REPORTER_LEFTOVER.match(rest))
+
+
+def is_copyright_line(line: str) -> bool:
+    """True for ``Copyright ⓒ ...`` / ``저작권자 ... 무단전재 및 재배포 금지`` lines."""
+    return len(line) <= 200 and bool(_COPYRIGHT_RE.search(line))
+
+
+def is_board_chrome(line: str) -> bool:
+    """True for a line that is only board navigation or counters (목록, 조회 54, 댓글 0 ...)."""
+    return line in BOARD_CHROME or bool(_BOARD_CHROME_RE.match(line))
+
+
+def reporter_of(line: str) -> str | None:
+    """The reporter credit (``박성현 기자``) of a reporter line, or None."""
+    match = REPORTER_RE.search(line)
+    return f"{match.group(1)} {match.group(2)}" if match else None
+
+
+def clean_body(text: str) -> str:
+    """A body without its boilerplate, normalized (:func:`normalize_text`).
+
+    Drops reporter e-mail lines (``박성현 기자 psh@fnnews.com``), copyright lines
+    (``Copyright ⓒ ...``, ``저작권자 ... 무단전재 및 재배포 금지``) and lines that are
+    only board chrome (``목록``, ``관련자료``, ``댓글 0``, ``조회 54``). Idempotent.
+    """
+    lines = normalize_text(text).split("\n")
+    kept = [
+        line
+        for line in lines
+        if not (is_reporter_line(line) or is_copyright_line(line) or is_board_chrome(line))
+    ]
+    return "\n".join(kept)

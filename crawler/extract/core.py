@@ -1,0 +1,924 @@
+"""One article page (HTML bytes + URL) to one :class:`~crawler.items.ArticleItem`.
+
+Pure: no Scrapy engine, no I/O. :class:`ArticlePage` is a page object with one method
+per field; each field is read by the profile's selectors first, then by the profile's
+code hook (``crawler.extract.hooks``), then by the fallbacks every profile shares
+(JSON-LD ``NewsArticle``, ``og:``/``article:`` meta, ``rel=prev/next``, anchors labelled
+이전/다음/Previous/Next, the largest text block as the body).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime, tzinfo
+from functools import cached_property
+from typing import Any
+
+from lxml import etree
+from parsel import Selector
+
+from crawler.extract import hooks
+from crawler.extract.dates import DEFAULT_TIMEZONE, get_zone, parse_date, to_iso
+from crawler.extract.encoding import decode_html
+from crawler.extract.html import (
+    absolute_link,
+    json_ld_article,
+    ld_name,
+    text_lines,
+    text_of,
+)
+from crawler.extract.profiles import GENERIC, Profile, Registry, load, select
+from crawler.items import ArticleItem, Image
+from crawler.text import (
+    REPORTER_RE,
+    clean_body,
+    content_hash,
+    is_copyright_line,
+    is_reporter_line,
+    normalize_line,
+    reporter_of,
+)
+from crawler.urls import canonicalize_url, site_of
+
+
+class NoArticleError(ValueError):
+    """The page has no article body; the message names the URL and why."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"no article in {url}: {reason}")
+        self.url = url
+        self.reason = reason
+
+
+# --- Labels of previous/next links ----------------------------------------------
+
+_ARROWS = "<>«»‹›←→◀▶◁▷◂▸△▽▲▼∧∨↑↓⇐⇒|:·•-–—_[](){}\"'“”‘’"
+_ARROW_STRIP = str.maketrans(dict.fromkeys(map(ord, _ARROWS), " "))
+#: Whole-label matches (after arrows and spaces are stripped, lower-cased).
+PREV_LABELS = frozenset(
+    {"이전", "이전글", "이전 글", "이전기사", "이전 기사", "이전게시물", "이전 게시물", "이전포스트",
+     "이전 포스트", "previous", "prev", "older", "previous post", "previous article",
+     "older post", "older entry", "previous entry", "prev post"}
+)
+NEXT_LABELS = frozenset(
+    {"다음", "다음글", "다음 글", "다음기사", "다음 기사", "다음게시물", "다음 게시물", "다음포스트",
+     "다음 포스트", "next", "newer", "next post", "next article", "newer post", "newer entry",
+     "next entry"}
+)
+#: Labels that may also start a longer anchor text ("이전글 제목...").
+_PREV_PREFIXES = ("이전글 ", "이전 글 ", "이전기사 ", "previous post ", "previous article ", "older post ")
+_NEXT_PREFIXES = ("다음글 ", "다음 글 ", "다음기사 ", "next post ", "next article ", "newer post ")
+_LABEL_CONTAINERS = frozenset({"li", "tr", "dl", "div", "p", "td", "span", "nav", "dd", "section"})
+_PAGINATION_RE = re.compile(r"pag(?:ination|ing|er)|pg_|page-numbers|paginate|bo_pg|list_page", re.I)
+_LABEL_TEXT_XPATH = (
+    "//body//text()[string-length(normalize-space(.)) < 24 and (contains(., '이전') or "
+    "contains(., '다음') or contains(translate(., 'PREVNXTOLDW', 'prevnxtoldw'), 'prev') or "
+    "contains(translate(., 'PREVNXTOLDW', 'prevnxtoldw'), 'next') or "
+    "contains(translate(., 'PREVNXTOLDW', 'prevnxtoldw'), 'older') or "
+    "contains(translate(., 'PREVNXTOLDW', 'prevnxtoldw'), 'newer'))]"
+)
+
+
+def label_kind(text: str | None) -> str | None:
+    """``"prev"``, ``"next"`` or None for a link label (``< 이전``, ``다음글 ▶``, ``Older``)."""
+    if not text:
+        return None
+    label = " ".join(text.translate(_ARROW_STRIP).split()).lower()
+    if not label or len(label) > 80:
+        return None
+    if label in PREV_LABELS:
+        return "prev"
+    if label in NEXT_LABELS:
+        return "next"
+    if label.startswith(_PREV_PREFIXES):
+        return "prev"
+    if label.startswith(_NEXT_PREFIXES):
+        return "next"
+    return None
+
+
+# --- Body boilerplate -------------------------------------------------------------
+
+_BOILERPLATE_RE = re.compile(
+    r"comment|reply|footer|header|gnb|lnb|snb|\bnav|menu|sidebar|aside|share|sns|social|related|"
+    r"banner|advert|\bads?\b|ad[-_]|popup|login|breadcrumb|paginat|paging|widget|\btags?\b|"
+    r"copyright|recommend|ranking|popular|subscribe|newsletter|cookie",
+    re.I,
+)
+_CONTENT_RE = re.compile(r"article|content|body|entry|post|text|view|story|news|main|read|detail", re.I)
+_CONTAINER_TAGS = ("div", "article", "section", "main", "td", "body", "blockquote")
+_PARAGRAPH_TAGS = frozenset({"p", "pre", "h2", "h3", "h4", "blockquote", "li", "dd"})
+_STRUCTURAL_SKIP = frozenset({"nav", "header", "footer", "aside", "form"})
+#: Least visible characters the generic body must hold to count as an article.
+MIN_GENERIC_BODY = 80
+
+
+def _class_id(el: Any) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}"
+
+
+def _drop(el: Any) -> None:
+    """Remove ``el`` from its tree, keeping its tail text."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def _own_text_len(el: Any) -> int:
+    """Characters of text directly inside ``el`` (its text and its children's tails)."""
+    n = len((el.text or "").strip())
+    for child in el:
+        if child.tail:
+            n += len(child.tail.strip())
+    return n
+
+
+def largest_text_block(root: Any) -> Any | None:
+    """The element holding the page's largest block of paragraph text, or None.
+
+    Each paragraph-like element (``p``, ``pre``, headings, ``li``) and each container's
+    own text (boards separate lines with ``<br>``) scores its length, less its link
+    text, for its container and half for the container's parent; containers whose
+    class/id reads like boilerplate (comment, nav, share, related ...) score a fifth,
+    like content (article, content, view ...) half again.
+    """
+    scores: dict[Any, float] = {}
+
+    def credit(el: Any, amount: float) -> None:
+        if el is None or amount <= 0:
+            return
+        scores[el] = scores.get(el, 0.0) + amount
+        parent = el.getparent()
+        if parent is not None:
+            scores[parent] = scores.get(parent, 0.0) + amount / 2
+
+    for el in root.iter(*_PARAGRAPH_TAGS):
+        text = el.text_content() if hasattr(el, "text_content") else "".join(el.itertext())
+        length = len(text.strip())
+        if length < 2:
+            continue
+        links = sum(len(a.text_content().strip()) for a in el.iter("a"))
+        credit(el.getparent(), length - 2 * links)
+    for el in root.iter(*_CONTAINER_TAGS):
+        own = _own_text_len(el)
+        if own >= 20:
+            credit(el, own)
+    best, best_score = None, 0.0
+    for el, score in scores.items():
+        tag = el.tag
+        if not isinstance(tag, str) or tag not in _CONTAINER_TAGS:
+            continue
+        marks = _class_id(el)
+        if marks.strip():
+            if _BOILERPLATE_RE.search(marks) and not _CONTENT_RE.search(marks):
+                score *= 0.2
+            elif _CONTENT_RE.search(marks):
+                score *= 1.5
+        if tag == "body":
+            score *= 0.5
+        if score > best_score:
+            best, best_score = el, score
+    return best
+
+
+def _strip_boilerplate(el: Any) -> None:
+    for child in list(el.iter()):
+        if child is el or not isinstance(child.tag, str):
+            continue
+        if child.tag in _STRUCTURAL_SKIP:
+            _drop(child)
+            continue
+        marks = _class_id(child)
+        if marks.strip() and _BOILERPLATE_RE.search(marks) and not _CONTENT_RE.search(marks):
+            _drop(child)
+
+
+# --- Press names -----------------------------------------------------------------------
+
+_COPYRIGHT_PRESS_RE = re.compile(
+    r"(?:copyright\s*(?:ⓒ|©|\(c\))?|ⓒ|©|\(c\)|저작권자\s*(?:ⓒ|©|\(c\))?)\s*(?:\d{4}(?:\s*[-~]\s*\d{4})?\.?\s*)?"
+    r"(?P<name>[^.,<>()\[\]|ⓒ©]+?)\s*(?:\.|,|\bAll\b|\ball\b|무단|\(|<|\||ⓒ|©|$)",
+    re.I,
+)
+_BRACKET_PRESS_RE = re.compile(
+    r"^\s*[\[【]\s*(?:[^\]】=]{1,20}=\s*)?(?P<name>[^\]】=\s][^\]】=]{0,20}?)\s*[\]】]"
+    r"|^\s*\((?:[^)=]{1,20}=\s*)(?P<name2>[^)=]{1,20}?)\s*\)"
+)
+_PRESS_NOISE = re.compile(r"\b(?:inc|co|ltd|corp)\b\.?|\(주\)|주식회사|by\s", re.I)
+
+
+def press_of(line: str) -> str | None:
+    """The press named by a copyright line (``Copyright © 파이낸셜뉴스.``) or a leading
+    credit (``[파이낸셜뉴스]``, ``[서울=뉴시스]``, ``(서울=연합뉴스)``), or None."""
+    match = _BRACKET_PRESS_RE.match(line)
+    if match:
+        name = (match.group("name") or match.group("name2") or "").strip()
+        name = REPORTER_RE.sub("", name).strip()
+        if 2 <= len(name) <= 20 and len(name.split()) <= 2 and not name.isdigit():
+            return name
+    if is_copyright_line(line):
+        match = _COPYRIGHT_PRESS_RE.search(line)
+        if match:
+            name = _PRESS_NOISE.sub("", match.group("name")).strip(" -:")
+            if 2 <= len(name) <= 40 and not re.fullmatch(r"[\d\s-]+", name):
+                return name
+    return None
+
+
+# --- Board chrome printed as text (the seed's form) -------------------------------------
+
+_BOARD_HEADER_RE = re.compile(
+    r"^\s*[\"“]?(?P<title>.{2,300}?)[\"”]?\s+(?:작성일|등록일|날짜)\s*:?\s*"
+    r"(?P<date>\d{2,4}[.\-/]\d{1,2}(?:[.\-/]\d{1,2})?\.?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)"
+)
+_LABELLED_DATE_RE = re.compile(
+    r"(?:작성일(?:시|자)?|등록일(?:시|자)?|게시일|입력|기사입력|최초\s*입력|발행일|날짜|"
+    r"Posted\s+on|Published(?:\s+on)?|Date)\s*:?\s*"
+    r"(?P<date>\d{2,4}\s*[.\-/년]\s*\d{1,2}(?:\s*[.\-/월]\s*\d{1,2})?\s*[.일]?"
+    r"(?:\s*(?:오전|오후)?\s*\d{1,2}:\d{2}(?::\d{2})?)?)",
+    re.I,
+)
+_TITLE_SPLIT_RE = re.compile(r"\s+(?:\||-|–|—|::|>|<|:)\s+")
+
+
+class ArticlePage:
+    """A page object over one parsed page: one method per item field.
+
+    Built from a parsel :class:`~parsel.Selector` (the caller decodes and parses);
+    :meth:`to_item` assembles the :class:`~crawler.items.ArticleItem` or raises
+    :class:`NoArticleError`.
+    """
+
+    def __init__(
+        self,
+        selector: Selector,
+        url: str,
+        profile: Profile,
+        *,
+        fetched_at: datetime | None = None,
+        default_timezone: str = DEFAULT_TIMEZONE,
+    ) -> None:
+        self.sel = selector
+        self.url = url
+        self.profile = profile
+        self.fetched_at = fetched_at
+        self.tz: tzinfo = get_zone(profile.timezone or default_timezone)
+        self._generic_used = False
+        base = selector.xpath("//base/@href").get()
+        self.base_url = (absolute_link(base, url) or url) if base else url
+
+    # --- selector helpers --------------------------------------------------------
+
+    def first_text(self, queries: tuple[str, ...] | list[str], within: Selector | None = None) -> str | None:
+        """Text of the first of ``queries`` that yields any (attribute, text or element)."""
+        scope = within if within is not None else self.sel
+        for query in queries:
+            for result in select(scope, query):
+                root = result.root
+                value = normalize_line(root) if isinstance(root, str) else text_of(root)
+                if value:
+                    return value
+        return None
+
+    def first_link(self, queries: tuple[str, ...] | list[str]) -> str | None:
+        """The first absolute http(s) link that one of ``queries`` yields."""
+        for query in queries:
+            for result in select(self.sel, query):
+                link = self._link_of(result.root)
+                if link:
+                    return link
+        return None
+
+    def _link_of(self, node: Any) -> str | None:
+        if isinstance(node, str):
+            return absolute_link(node, self.base_url)
+        if node.tag in ("a", "link", "area"):
+            return absolute_link(node.get("href"), self.base_url)
+        for anchor in node.iter("a"):
+            link = absolute_link(anchor.get("href"), self.base_url)
+            if link:
+                return link
+        return None
+
+    def meta(self, *names: str) -> str | None:
+        """Content of the first ``<meta property|name=...>`` among ``names`` with a value."""
+        for name in names:
+            value = self.sel.xpath(
+                f"//meta[@property='{name}' or @name='{name}' or @itemprop='{name}']/@content"
+            ).get()
+            if value and value.strip():
+                return normalize_line(value)
+        return None
+
+    @cached_property
+    def json_ld(self) -> dict[str, Any]:
+        """The page's JSON-LD article object (``{}`` when none)."""
+        scripts = self.sel.xpath("//script[@type='application/ld+json']/text()").getall()
+        return (json_ld_article(scripts) or {}) if scripts else {}
+
+    @cached_property
+    def page_lines(self) -> list[str]:
+        """The visible text of the whole page as lines (read only by fallbacks)."""
+        return text_lines(self.sel.root)
+
+    def date(self, text: str | None, *, slow: bool | None = None) -> datetime | None:
+        """``text`` read as a date in the site's zone (see :mod:`crawler.extract.dates`)."""
+        if not text:
+            return None
+        if slow is None:
+            slow = len(text) <= 40
+        return parse_date(text, now=self.fetched_at, tz=self.tz, slow=slow)
+
+    # --- body ------------------------------------------------------------------
+
+    @cached_property
+    def body_selector(self) -> Selector | None:
+        """The body element chosen by the profile (or the largest text block), boilerplate dropped."""
+        for query in self.profile.body:
+            for result in select(self.sel, query):
+                if not isinstance(result.root, str):
+                    self._drop_in(result)
+                    return result
+        return None
+
+    def _drop_in(self, scope: Selector) -> None:
+        for query in self.profile.drop:
+            for result in select(scope, query):
+                if not isinstance(result.root, str) and result.root is not scope.root:
+                    _drop(result.root)
+
+    @cached_property
+    def generic_body(self) -> Selector | None:
+        """The largest text block, when the profile's body selectors found nothing."""
+        root = self.sel.root
+        for el in list(root.iter("script", "style", "noscript", "template")):
+            _drop(el)
+        best = largest_text_block(root)
+        if best is None:
+            return None
+        _strip_boilerplate(best)
+        return Selector(root=best, type="html")
+
+    @cached_property
+    def raw_lines(self) -> list[str]:
+        """The body's lines before boilerplate is dropped (reporter and press are read here)."""
+        body = self.body_selector
+        if body is not None:
+            lines = self._lines_of(body)
+            if lines:
+                return lines
+        article_body = self.json_ld.get("articleBody")
+        generic = self.generic_body
+        if generic is not None:
+            lines = text_lines(generic.root)
+            if sum(map(len, lines)) >= MIN_GENERIC_BODY:
+                self._generic_used = True
+                return lines
+        if isinstance(article_body, str) and article_body.strip():
+            return [line for line in map(normalize_line, article_body.splitlines()) if line]
+        return []
+
+    def _lines_of(self, body: Selector) -> list[str]:
+        br = " " if self.profile.paragraph_br == "space" else "\n"
+        for query in self.profile.paragraphs:
+            elements = [r.root for r in select(body, query) if not isinstance(r.root, str)]
+            if elements:
+                lines: list[str] = []
+                for el in elements:
+                    lines.extend(text_lines(el, br=br))
+                return lines
+        return text_lines(body.root)
+
+    @cached_property
+    def body_text(self) -> str:
+        """The article text: paragraphs joined by ``\\n``, boilerplate dropped."""
+        return clean_body("\n".join(self.raw_lines))
+
+    @property
+    def body_root(self) -> Any | None:
+        body = self.body_selector
+        if body is None and self._generic_used:
+            body = self.generic_body
+        return body.root if body is not None else None
+
+    # --- fields --------------------------------------------------------------------
+
+    def title(self) -> str | None:
+        value = self.first_text(self.profile.title)
+        if value:
+            return value
+        return None
+
+    def fallback_title(self) -> str | None:
+        headline = ld_name(self.json_ld.get("headline")) or ld_name(self.json_ld.get("name"))
+        if headline:
+            return headline
+        value = self.meta("og:title", "twitter:title")
+        if value:
+            return value
+        value = self.first_text(("article h1", "main h1", "h1.title", "h1.tit", ".article-title", "h1"))
+        if value:
+            return value
+        head = self.board_header()
+        if head:
+            return head[0]
+        page_title = self.sel.xpath("//title/text()").get()
+        if page_title and page_title.strip():
+            parts = [p for p in _TITLE_SPLIT_RE.split(normalize_line(page_title)) if p]
+            return max(parts, key=len) if parts else None
+        return self.first_text(("h2",))
+
+    def board_header(self) -> tuple[str, str] | None:
+        """``(title, date)`` of board chrome printed as text before the body (the seed's form)."""
+        for line in self.page_lines[:3]:
+            match = _BOARD_HEADER_RE.match(line)
+            if match:
+                return match.group("title").strip(), match.group("date")
+        return None
+
+    def published(self) -> datetime | None:
+        for query in self.profile.date:
+            value = self.first_text((query,))
+            parsed = self.date(value)
+            if parsed is not None:
+                return parsed
+        return None
+
+    def fallback_published(self) -> datetime | None:
+        for value in (
+            self.meta("article:published_time", "og:article:published_time", "datePublished",
+                      "pubdate", "publishdate", "article.published", "DC.date.issued", "date"),
+            self.json_ld.get("datePublished") if isinstance(self.json_ld.get("datePublished"), str) else None,
+            self.first_text(("[itemprop='datePublished']::attr(datetime)", "[itemprop='datePublished']",
+                             "article time::attr(datetime)", "time[datetime]::attr(datetime)")),
+        ):
+            parsed = self.date(value)
+            if parsed is not None:
+                return parsed
+        head = self.board_header()
+        if head:
+            parsed = self.date(head[1])
+            if parsed is not None:
+                return parsed
+        for line in self.page_lines[:200]:
+            match = _LABELLED_DATE_RE.search(line)
+            if match:
+                parsed = self.date(match.group("date"))
+                if parsed is not None:
+                    return parsed
+        return None
+
+    def author(self) -> str | None:
+        if self.profile.prefer_body_credits:
+            reporter = self.reporter_in_body()
+            if reporter:
+                return reporter
+        return self._clean_person(self.first_text(self.profile.author))
+
+    def fallback_author(self) -> str | None:
+        value = ld_name(self.json_ld.get("author"))
+        if not value:
+            meta = self.meta("author", "article:author", "dable:author")
+            value = meta if meta and "://" not in meta else None
+        if not value:
+            value = self.reporter_in_body()
+        return self._clean_person(value)
+
+    @staticmethod
+    def _clean_person(value: str | None) -> str | None:
+        if not value:
+            return None
+        value = re.sub(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", "", value)
+        value = re.sub(r"^(?:작성자|글쓴이|기자|by)\s*:?\s*", "", value, flags=re.I)
+        value = normalize_line(value.strip(" ()[]<>/|,"))
+        return value or None
+
+    def reporter_in_body(self) -> str | None:
+        """``박성현 기자`` from the body's reporter line (last one wins), or None."""
+        for line in reversed(self.raw_lines):
+            if is_reporter_line(line):
+                reporter = reporter_of(line)
+                if reporter:
+                    return reporter
+        if self.raw_lines:
+            first = self.raw_lines[0][:60]
+            if _BRACKET_PRESS_RE.match(first) and "=" in first:
+                reporter = reporter_of(first)
+                if reporter:
+                    return reporter
+        return None
+
+    def source(self) -> str | None:
+        if self.profile.prefer_body_credits:
+            press = self.press_in_body()
+            if press:
+                return press
+        return self.first_text(self.profile.source)
+
+    def fallback_source(self) -> str | None:
+        value = ld_name(self.json_ld.get("publisher"))
+        if value:
+            return value
+        press = self.press_in_body()
+        if press:
+            return press
+        value = self.meta("og:site_name", "application-name")
+        if value:
+            return value
+        for line in reversed(self.page_lines[-40:]):
+            if is_copyright_line(line):
+                press = press_of(line)
+                if press:
+                    return press
+        return None
+
+    def press_in_body(self) -> str | None:
+        """The press credited in the body (``[파이낸셜뉴스]``, ``Copyright © 파이낸셜뉴스``) or
+        in the copyright line right after it, or None."""
+        lines = self.raw_lines
+        if lines:
+            press = press_of(lines[0])
+            if press:
+                return press
+        for line in reversed(lines[-5:]):
+            if is_copyright_line(line):
+                press = press_of(line)
+                if press:
+                    return press
+        root = self.body_root
+        if root is not None:
+            following = root.getnext()
+            for _ in range(3):
+                if following is None:
+                    break
+                if isinstance(following.tag, str):
+                    text = text_of(following)
+                    if is_copyright_line(text):
+                        press = press_of(text)
+                        if press:
+                            return press
+                following = following.getnext()
+        return None
+
+    def images(self) -> list[Image]:
+        """Images of the page's own selectors, then of the body; de-duplicated by URL."""
+        found: dict[str, Image] = {}
+        nodes: list[Any] = []
+        for query in self.profile.images:
+            nodes.extend(r.root for r in select(self.sel, query) if not isinstance(r.root, str))
+        root = self.body_root
+        if root is not None:
+            nodes.extend(root.iter("img"))
+        for img in nodes:
+            url = self._image_url(img)
+            if url and url not in found:
+                found[url] = Image(url=url, caption=self._caption(img))
+        return list(found.values())
+
+    def _image_url(self, img: Any) -> str | None:
+        for attr in self.profile.image_attrs:
+            value = img.get(attr)
+            if value:
+                link = absolute_link(value.split(",")[0].split()[0] if attr.endswith("srcset") else value,
+                                     self.base_url)
+                if link:
+                    if img.get("width") in ("0", "1") or img.get("height") in ("0", "1"):
+                        return None
+                    return link
+        return None
+
+    def _caption(self, img: Any) -> str | None:
+        node = img.getparent()
+        while node is not None and node.tag != "figure":
+            if node.tag in ("body", "article", "section") and node.tag != "figure":
+                return None
+            node = node.getparent()
+        if node is None:
+            return None
+        figure = Selector(root=node, type="html")
+        return self.first_text(self.profile.caption, within=figure)
+
+    def prev_next(self) -> tuple[str | None, str | None]:
+        return self.first_link(self.profile.prev), self.first_link(self.profile.next)
+
+    def fallback_prev_next(self) -> tuple[str | None, str | None]:
+        """``rel=prev/next`` links, then anchors labelled 이전/다음/Previous/Next/Older/Newer."""
+        found: dict[str, str | None] = {
+            "prev": self.first_link(("link[rel~='prev']::attr(href)", "link[rel~='previous']::attr(href)",
+                                      "a[rel~='prev']", "a[rel~='previous']")),
+            "next": self.first_link(("link[rel~='next']::attr(href)", "a[rel~='next']")),
+        }
+        if found["prev"] and found["next"]:
+            return found["prev"], found["next"]
+        own = canonicalize_url(self.url)
+        for kind, link in self._labelled_links():
+            if found.get(kind) is None and canonicalize_url(link) != own:
+                found[kind] = link
+            if found["prev"] and found["next"]:
+                break
+        return found["prev"], found["next"]
+
+    def _labelled_links(self) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        seen: set[Any] = set()
+        for text_node in self.sel.root.xpath(_LABEL_TEXT_XPATH):
+            parent = text_node.getparent()
+            if parent is not None and text_node.is_tail:
+                parent = parent.getparent()
+            if parent is None or not isinstance(parent.tag, str):
+                continue
+            anchor = next((a for a in parent.iterancestors("a")), None) if parent.tag != "a" else parent
+            if anchor is None and parent.tag != "a":
+                kind = label_kind(text_of(parent))
+                if kind is None or self._in_pagination(parent):
+                    continue
+                link = self._link_after_label(parent)
+                if link:
+                    out.append((kind, link))
+                continue
+            if anchor is None or anchor in seen or self._in_pagination(anchor):
+                continue
+            seen.add(anchor)
+            kind = label_kind(text_of(anchor))
+            link = absolute_link(anchor.get("href"), self.base_url)
+            if kind and link:
+                out.append((kind, link))
+        for anchor in self.sel.root.xpath("//a[@href][@aria-label or @title or .//img[@alt]]"):
+            if anchor in seen or self._in_pagination(anchor):
+                continue
+            label = anchor.get("aria-label") or anchor.get("title")
+            if not label:
+                imgs = anchor.xpath(".//img/@alt")
+                label = imgs[0] if imgs else None
+            kind = label_kind(label)
+            link = absolute_link(anchor.get("href"), self.base_url)
+            if kind and link:
+                out.append((kind, link))
+        return out
+
+    def _link_after_label(self, label: Any) -> str | None:
+        """The first link after a label element within its row (``<li><span>이전글</span><a>``)."""
+        container = label
+        for _ in range(3):
+            container = container.getparent()
+            if container is None or container.tag not in _LABEL_CONTAINERS:
+                return None
+            following = False
+            for node in container.iter():
+                if node is label:
+                    following = True
+                    continue
+                if not following or node.tag != "a":
+                    continue
+                if label in node.iterancestors():
+                    continue
+                kind = label_kind(text_of(node))
+                if kind is not None:
+                    return None  # the next label's own link: this label has none
+                link = absolute_link(node.get("href"), self.base_url)
+                if link:
+                    return link
+            if len(text_of(container)) > 400:
+                return None
+        return None
+
+    @staticmethod
+    def _in_pagination(el: Any) -> bool:
+        node = el
+        for _ in range(4):
+            if node is None:
+                return False
+            marks = _class_id(node) if isinstance(node.tag, str) else ""
+            if marks.strip() and _PAGINATION_RE.search(marks):
+                return True
+            node = node.getparent()
+        return False
+
+    def canonical_url(self) -> str:
+        """``<link rel=canonical>`` when on the same site as the page, else the page's URL;
+        canonicalized either way (:func:`crawler.urls.canonicalize_url`)."""
+        href = self.sel.xpath("//link[@rel='canonical']/@href").get()
+        link = absolute_link(href, self.base_url) if href else None
+        if link and site_of(link) == site_of(self.url):
+            return canonicalize_url(link)
+        return canonicalize_url(self.url)
+
+    # --- assembly -----------------------------------------------------------------
+
+    def to_item(self) -> ArticleItem:
+        """The item of this page; :class:`NoArticleError` when it has no article body."""
+        body_text = self.body_text
+        if not body_text:
+            if self.body_selector is not None:
+                raise NoArticleError(self.url, f"the {self.profile.name} body is empty")
+            raise NoArticleError(self.url, f"no article body found (profile {self.profile.name})")
+        prev_url, next_url = self.prev_next()
+        fields: dict[str, Any] = {
+            "title": self.title(),
+            "published_at": self.published(),
+            "author": self.author(),
+            "source": self.source(),
+            "images": self.images(),
+            "prev_url": prev_url,
+            "next_url": next_url,
+        }
+        hook = hooks.get(self.profile.hook)
+        if hook is not None:
+            hook(self, fields)
+        if not fields["title"]:
+            fields["title"] = self.fallback_title()
+        if fields["published_at"] is None:
+            fields["published_at"] = self.fallback_published()
+        if not fields["author"]:
+            fields["author"] = self.fallback_author()
+        if not fields["source"]:
+            fields["source"] = self.fallback_source()
+        if self.profile.fallback_links and not (fields["prev_url"] and fields["next_url"]):
+            prev_fb, next_fb = self.fallback_prev_next()
+            fields["prev_url"] = fields["prev_url"] or prev_fb
+            fields["next_url"] = fields["next_url"] or next_fb
+        if not fields["title"]:
+            raise NoArticleError(self.url, "the page has a body but no title")
+        return ArticleItem(
+            url=self.url,
+            canonical_url=self.canonical_url(),
+            profile=self.profile.name,
+            title=fields["title"],
+            body_text=body_text,
+            published_at=to_iso(fields["published_at"]),
+            author=fields["author"],
+            source=fields["source"],
+            images=fields["images"],
+            prev_url=fields["prev_url"],
+            next_url=fields["next_url"],
+            content_hash=content_hash(body_text),
+            fetched_at=self.fetched_at.isoformat() if self.fetched_at else None,
+        )
+
+
+# --- public entry points ----------------------------------------------------------------
+
+
+def parse_html(text: str, url: str | None = None) -> Selector:
+    """A parsel selector over decoded HTML (huge documents allowed)."""
+    return Selector(text=text, type="html", base_url=url, huge_tree=True)
+
+
+def _as_selector(html_or_selector: Any) -> Selector:
+    if isinstance(html_or_selector, Selector):
+        return html_or_selector
+    if isinstance(html_or_selector, bytes):
+        return parse_html(decode_html(html_or_selector)[0])
+    if isinstance(html_or_selector, str):
+        return parse_html(html_or_selector)
+    if isinstance(html_or_selector, etree._Element):
+        return Selector(root=html_or_selector, type="html")
+    raise TypeError(f"expected HTML text, bytes or a parsel Selector, not {type(html_or_selector).__name__}")
+
+
+def match_profile(url: str, html_or_selector: Any = None, *, profiles_dir: str | None = None) -> str:
+    """The name of the profile for a page: domain rules first, then markup, else ``generic``."""
+    selector = _as_selector(html_or_selector) if html_or_selector is not None else None
+    return load(profiles_dir or None).match(url, selector).name
+
+
+def _resolve_profile(registry: Registry, url: str, selector: Selector, profile: str | None) -> Profile:
+    if profile:
+        return registry.get(profile)
+    return registry.match(url, selector)
+
+
+def extract_article(
+    body: bytes,
+    url: str,
+    *,
+    headers: Mapping[str, str | bytes] | None = None,
+    profile: str | None = None,
+    fetched_at: datetime | None = None,
+    encoding: str | None = None,
+    profiles_dir: str | None = None,
+    default_timezone: str = DEFAULT_TIMEZONE,
+) -> ArticleItem:
+    """Extract the article of one page.
+
+    ``body`` is the page as fetched, ``url`` where it was fetched from; ``headers``
+    its HTTP headers (for the charset); ``profile`` a profile name to use instead of
+    matching; ``fetched_at`` anchors dates without a year and relative dates (naive
+    means UTC; default now); ``encoding`` overrides the header's charset;
+    ``profiles_dir`` adds profiles from a directory (the ``CRAWLER_PROFILES_DIR``
+    setting); ``default_timezone`` reads dates of profiles that name no zone.
+    Raises :class:`NoArticleError` when the page has no article body, ``KeyError`` for
+    an unknown profile name.
+    """
+    text, _ = decode_html(body, headers, encoding)
+    return extract_article_text(
+        text, url, profile=profile, fetched_at=fetched_at, profiles_dir=profiles_dir,
+        default_timezone=default_timezone,
+    )
+
+
+def extract_article_text(
+    text: str,
+    url: str,
+    *,
+    profile: str | None = None,
+    fetched_at: datetime | None = None,
+    profiles_dir: str | None = None,
+    default_timezone: str = DEFAULT_TIMEZONE,
+) -> ArticleItem:
+    """:func:`extract_article` for HTML already decoded to text."""
+    selector = parse_html(text, url)
+    registry = load(profiles_dir or None)
+    chosen = _resolve_profile(registry, url, selector, profile)
+    page = ArticlePage(selector, url, chosen, fetched_at=fetched_at, default_timezone=default_timezone)
+    return page.to_item()
+
+
+def extract_list_links(
+    body: bytes,
+    url: str,
+    *,
+    headers: Mapping[str, str | bytes] | None = None,
+    profile: str | None = None,
+    encoding: str | None = None,
+    profiles_dir: str | None = None,
+) -> list[str]:
+    """Absolute article URLs of a list page, in page order, de-duplicated.
+
+    The profile's ``list_links`` selectors first (gnuboard board lists, Daum section
+    lists, WordPress archives); when they find nothing, anchors that read like
+    article titles on the same site, outside navigation, headers and footers.
+    """
+    text, _ = decode_html(body, headers, encoding)
+    selector = parse_html(text, url)
+    registry = load(profiles_dir or None)
+    chosen = _resolve_profile(registry, url, selector, profile)
+    base = selector.xpath("//base/@href").get()
+    base_url = (absolute_link(base, url) or url) if base else url
+    own = canonicalize_url(url)
+    links: dict[str, str] = {}
+
+    def add(href: str | None) -> None:
+        link = absolute_link(href, base_url)
+        if link:
+            key = canonicalize_url(link)
+            if key != own and key not in links:
+                links[key] = link
+
+    for query in chosen.list_links:
+        for result in select(selector, query):
+            node = result.root
+            if isinstance(node, str):
+                add(node)
+            elif node.tag == "a":
+                add(node.get("href"))
+            else:
+                for anchor in node.iter("a"):
+                    add(anchor.get("href"))
+                    break
+        if links:
+            return list(links.values())
+    if chosen.name != GENERIC:
+        generic = registry.get(GENERIC)
+        for query in generic.list_links:
+            for result in select(selector, query):
+                node = result.root
+                add(node if isinstance(node, str) else node.get("href"))
+            if links:
+                return list(links.values())
+    site = site_of(url)
+    for anchor in selector.root.iter("a"):
+        href = anchor.get("href")
+        link = absolute_link(href, base_url)
+        if not link or site_of(link) != site:
+            continue
+        if any(
+            isinstance(a.tag, str) and (a.tag in _STRUCTURAL_SKIP or _BOILERPLATE_RE.search(_class_id(a)))
+            for a in anchor.iterancestors()
+        ):
+            continue
+        label = text_of(anchor)
+        if len(label) < 10 or label_kind(label):
+            continue
+        add(link)
+    return list(links.values())
+
+
+__all__ = [
+    "ArticlePage",
+    "NoArticleError",
+    "extract_article",
+    "extract_article_text",
+    "extract_list_links",
+    "largest_text_block",
+    "match_profile",
+    "press_of",
+]

@@ -1,0 +1,141 @@
+"""Low-level helpers over lxml trees: visible text as paragraphs, links, JSON-LD."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from lxml import etree
+
+from crawler.text import normalize_line
+
+#: Elements that end a line of text.
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote body center dd details dialog dir div dl dt fieldset "
+    "figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main menu nav ol p pre "
+    "section summary table tbody tfoot thead tr ul caption".split()
+)
+#: Elements whose content is never article text.
+SKIP_TAGS = frozenset(
+    "script style noscript template iframe object embed svg canvas button select option "
+    "textarea input head title meta link map audio video source track figure figcaption".split()
+)
+_CELL_TAGS = frozenset(("td", "th"))
+_NOT_LINKS = ("javascript:", "mailto:", "tel:", "data:", "about:", "sms:", "#")
+
+
+def iter_text(el: Any, *, br: str = "\n", skip: frozenset[str] = SKIP_TAGS) -> Iterator[str]:
+    """Pieces of the visible text of ``el``, with ``\\n`` between blocks."""
+    walker = etree.iterwalk(el, events=("start", "end"))
+    for event, node in walker:
+        tag = node.tag
+        if not isinstance(tag, str):  # comment or processing instruction
+            if event == "start":
+                walker.skip_subtree()
+            elif node is not el and node.tail:
+                yield node.tail
+            continue
+        if event == "start":
+            if tag in skip and node is not el:
+                walker.skip_subtree()
+                continue
+            if tag in BLOCK_TAGS:
+                yield "\n"
+            elif tag == "br":
+                yield br
+            elif tag in _CELL_TAGS:
+                yield " "
+            if node.text:
+                yield node.text
+        else:
+            if tag in BLOCK_TAGS:
+                yield "\n"
+            if node is not el and node.tail:
+                yield node.tail
+
+
+def text_lines(el: Any, *, br: str = "\n", skip: frozenset[str] = SKIP_TAGS) -> list[str]:
+    """Visible text of ``el`` as normalized, non-empty lines."""
+    lines = (normalize_line(line) for line in "".join(iter_text(el, br=br, skip=skip)).split("\n"))
+    return [line for line in lines if line]
+
+
+def text_of(el: Any, *, skip: frozenset[str] = SKIP_TAGS) -> str:
+    """Visible text of ``el`` on one line."""
+    return normalize_line(" ".join(text_lines(el, br=" ", skip=skip)))
+
+
+def absolute_link(href: str | None, base: str) -> str | None:
+    """``href`` made absolute against ``base``, without fragment; None for non-links.
+
+    ``javascript:``, ``mailto:``, ``tel:``, ``data:`` and bare ``#...`` are not links;
+    only http(s) results are returned.
+    """
+    if not href:
+        return None
+    href = href.strip().replace("\n", "").replace("\r", "").replace("\t", "")
+    if not href or href.lower().startswith(_NOT_LINKS):
+        return None
+    try:
+        joined = urljoin(base, href)
+        parts = urlsplit(joined)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+
+
+_LD_TYPES = frozenset(
+    {
+        "newsarticle", "article", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
+        "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "socialmediaposting",
+        "discussionforumposting", "techarticle", "scholarlyarticle", "liveblogposting", "posting",
+    }
+)
+_JSON_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _ld_objects(data: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(data, list):
+        for item in data:
+            yield from _ld_objects(item)
+    elif isinstance(data, dict):
+        yield data
+        graph = data.get("@graph")
+        if graph is not None:
+            yield from _ld_objects(graph)
+
+
+def _ld_type(obj: dict[str, Any]) -> set[str]:
+    kind = obj.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {str(k).lower() for k in kinds if k}
+
+
+def json_ld_article(scripts: list[str]) -> dict[str, Any] | None:
+    """The first JSON-LD object typed as an article (NewsArticle, BlogPosting, ...)."""
+    for raw in scripts:
+        try:
+            data = json.loads(_JSON_CONTROL.sub(" ", raw), strict=False)
+        except ValueError:
+            continue
+        for obj in _ld_objects(data):
+            if _ld_type(obj) & _LD_TYPES:
+                return obj
+    return None
+
+
+def ld_name(value: Any) -> str | None:
+    """A name from a JSON-LD value: a string, ``{name}``, or a list of those (joined)."""
+    if isinstance(value, str):
+        return normalize_line(value) or None
+    if isinstance(value, dict):
+        return ld_name(value.get("name"))
+    if isinstance(value, list):
+        names = [n for n in (ld_name(v) for v in value) if n]
+        return ", ".join(dict.fromkeys(names)) or None
+    return None

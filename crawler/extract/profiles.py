@@ -1,0 +1,236 @@
+"""Site profiles: where a page keeps its title, body, date, author, source, images and
+previous/next links, as data.
+
+A profile is a TOML file (``crawler/profiles/<name>.toml``, and any extra directory
+the caller names, e.g. the ``CRAWLER_PROFILES_DIR`` setting); a file whose ``name``
+is already known replaces the bundled profile of that name. Keys (all optional but
+``name``)::
+
+    name = "myboard"
+    extends = "gnuboard"          # start from another profile's keys
+    description = "..."
+    priority = 10                 # order of the markup checks (higher first)
+    timezone = "Asia/Seoul"       # zone of dates printed without one
+    hook = "gnuboard"             # code hook (crawler.extract.hooks) for what data cannot say
+    domains = ["example.com"]     # host (or parent domain) rules, checked first
+    markers = ["#bo_v"]           # CSS: the page is this profile's when one matches
+    fallback_links = true         # look for rel/label prev/next links when selectors find none
+    prefer_body_credits = false   # reporter/press credited in the body win over author/source selectors
+
+    [select]
+    title = ["#bo_v_title .bo_v_tit"]   # first selector yielding text wins
+    body = ["#bo_v_con"]
+    paragraphs = []               # inside the body: one paragraph per element (else block walk)
+    paragraph_br = "newline"      # <br> inside a paragraph: "newline" or "space"
+    drop = [".ad"]                # inside the body: removed before reading text and images
+    date = ["#bo_v_info .if_date"]
+    author = [], source = []
+    images = ["#bo_v_img img"]    # page-level image selectors, added before the body's images
+    image_attrs = ["data-src", "src"]
+    caption = ["figcaption"]      # inside an image's <figure>
+    prev = [], next = []          # anchors (their href), or ``::attr(href)`` selectors
+    list_links = ["#bo_list .bo_tit a"]
+
+Selectors are CSS (parsel: ``::text`` and ``::attr(name)`` allowed); a selector
+starting with ``xpath:`` is XPath.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from parsel import Selector
+
+#: The directory of the bundled profiles.
+BUNDLED_DIR = Path(__file__).resolve().parent.parent / "profiles"
+GENERIC = "generic"
+
+_SELECT_KEYS = (
+    "title", "body", "paragraphs", "drop", "date", "author", "source", "images",
+    "image_attrs", "caption", "prev", "next", "list_links",
+)
+_DEFAULT_IMAGE_ATTRS = ("data-org-src", "data-original", "data-lazy-src", "data-src", "src")
+
+
+class ProfileError(ValueError):
+    """A profile file that cannot be read (names the file and the key)."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One site profile: selectors and rules, read from a TOML file."""
+
+    name: str
+    description: str = ""
+    priority: int = 0
+    timezone: str | None = None
+    hook: str | None = None
+    domains: tuple[str, ...] = ()
+    markers: tuple[str, ...] = ()
+    fallback_links: bool = True
+    prefer_body_credits: bool = False
+    paragraph_br: str = "newline"
+    title: tuple[str, ...] = ()
+    body: tuple[str, ...] = ()
+    paragraphs: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()
+    date: tuple[str, ...] = ()
+    author: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()
+    images: tuple[str, ...] = ()
+    image_attrs: tuple[str, ...] = _DEFAULT_IMAGE_ATTRS
+    caption: tuple[str, ...] = ("figcaption",)
+    prev: tuple[str, ...] = ()
+    next: tuple[str, ...] = ()
+    list_links: tuple[str, ...] = ()
+    path: str | None = field(default=None, compare=False)
+
+    def binds_host(self, host: str) -> bool:
+        """True when ``host`` is one of the profile's domains or below one."""
+        return any(host == d or host.endswith("." + d) for d in self.domains)
+
+
+def _strings(value: Any, where: str, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ProfileError(f"{where}: {key} must be a string or a list of strings, not {value!r}")
+
+
+def profile_from_dict(data: dict[str, Any], where: str = "<profile>") -> Profile:
+    """A :class:`Profile` from the keys of a profile file (``extends`` already merged)."""
+    name = data.get("name")
+    if not isinstance(name, str) or not name:
+        raise ProfileError(f"{where}: missing name")
+    select = data.get("select", {})
+    if not isinstance(select, dict):
+        raise ProfileError(f"{where}: [select] must be a table")
+    unknown = set(select) - set(_SELECT_KEYS) - {"paragraph_br"}
+    if unknown:
+        raise ProfileError(f"{where}: unknown [select] keys {sorted(unknown)}")
+    kwargs: dict[str, Any] = {
+        key: _strings(select[key], where, key) for key in _SELECT_KEYS if key in select
+    }
+    br = select.get("paragraph_br", "newline")
+    if br not in ("newline", "space"):
+        raise ProfileError(f"{where}: paragraph_br must be 'newline' or 'space', not {br!r}")
+    domains = tuple(d.lower().lstrip(".") for d in _strings(data.get("domains", []), where, "domains"))
+    return Profile(
+        name=name,
+        description=str(data.get("description", "")),
+        priority=int(data.get("priority", 0)),
+        timezone=data.get("timezone"),
+        hook=data.get("hook"),
+        domains=domains,
+        markers=_strings(data.get("markers", []), where, "markers"),
+        fallback_links=bool(data.get("fallback_links", True)),
+        prefer_body_credits=bool(data.get("prefer_body_credits", False)),
+        paragraph_br=br,
+        path=where,
+        **kwargs,
+    )
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = {**base, **{k: v for k, v in over.items() if k != "select"}}
+    merged["select"] = {**base.get("select", {}), **over.get("select", {})}
+    merged.pop("extends", None)
+    return merged
+
+
+def _read_dir(directory: Path) -> dict[str, tuple[dict[str, Any], str]]:
+    raw: dict[str, tuple[dict[str, Any], str]] = {}
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ProfileError(f"{path}: {exc}") from exc
+        name = data.get("name") or path.stem
+        data["name"] = name
+        raw[name] = (data, str(path))
+    return raw
+
+
+class Registry:
+    """The known profiles, matched to pages by domain rules, then markup."""
+
+    def __init__(self, profiles: Iterable[Profile]) -> None:
+        self.profiles: dict[str, Profile] = {p.name: p for p in profiles}
+        if GENERIC not in self.profiles:
+            self.profiles[GENERIC] = Profile(name=GENERIC)
+        self._ordered = sorted(self.profiles.values(), key=lambda p: (-p.priority, p.name))
+
+    def names(self) -> list[str]:
+        """Profile names, sorted."""
+        return sorted(self.profiles)
+
+    def get(self, name: str) -> Profile:
+        """The profile called ``name``; ``KeyError`` naming the known ones otherwise."""
+        try:
+            return self.profiles[name]
+        except KeyError:
+            raise KeyError(f"unknown profile {name!r} (known: {', '.join(self.names())})") from None
+
+    def match(self, url: str, selector: Selector | None) -> Profile:
+        """The profile of a page: domain rules first, then markers, else ``generic``."""
+        host = (urlsplit(url).hostname or "").lower()
+        for profile in self._ordered:
+            if profile.domains and profile.binds_host(host):
+                return profile
+        if selector is not None:
+            for profile in self._ordered:
+                for marker in profile.markers:
+                    if select(selector, marker):
+                        return profile
+        return self.profiles[GENERIC]
+
+
+def select(selector: Selector, query: str) -> Any:
+    """``selector.css(query)``, or ``.xpath()`` for a query starting with ``xpath:``."""
+    if query.startswith("xpath:"):
+        return selector.xpath(query[6:])
+    return selector.css(query)
+
+
+@lru_cache(maxsize=16)
+def load(extra_dir: str | None = None) -> Registry:
+    """The bundled profiles plus those of ``extra_dir`` (cached per directory)."""
+    raw = _read_dir(BUNDLED_DIR)
+    if extra_dir:
+        directory = Path(extra_dir)
+        if not directory.is_dir():
+            raise ProfileError(f"profiles directory {extra_dir!r} does not exist")
+        raw.update(_read_dir(directory))
+    resolved: dict[str, dict[str, Any]] = {}
+
+    def resolve(name: str, chain: tuple[str, ...] = ()) -> dict[str, Any]:
+        if name in resolved:
+            return resolved[name]
+        if name in chain:
+            raise ProfileError(f"profiles extend each other in a loop: {' -> '.join((*chain, name))}")
+        if name not in raw:
+            raise ProfileError(f"{chain[-1] if chain else name}: extends unknown profile {name!r}")
+        data, _ = raw[name]
+        parent = data.get("extends")
+        result = _merge(resolve(parent, (*chain, name)), data) if parent else dict(data)
+        resolved[name] = result
+        return result
+
+    return Registry(profile_from_dict(resolve(name), raw[name][1]) for name in raw)
+
+
+def names(extra_dir: str | None = None) -> list[str]:
+    """Names of the known profiles (bundled, plus ``extra_dir``'s)."""
+    return load(extra_dir).names()
+
+
+def get(name: str, extra_dir: str | None = None) -> Profile:
+    """The profile called ``name``."""
+    return load(extra_dir).get(name)
