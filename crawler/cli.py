@@ -64,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", required=True, help="the URL the page was fetched from")
     p.add_argument("--profile", help="site profile (default: matched by URL, then markup)")
     p.add_argument("--encoding", help="the page's encoding when known (as an HTTP header would say)")
+    p.add_argument(
+        "--fetched-at",
+        metavar="TIME",
+        help="ISO 8601 time the page was fetched (anchors dates without a year; default now)",
+    )
+    p.add_argument("--profiles-dir", metavar="DIR", help="extra directory of TOML site profiles")
 
     p = sub.add_parser("stats", help="frontier size, leases, articles stored, rejected, duplicates")
     p.add_argument("--json", action="store_true", help="print one JSON object")
