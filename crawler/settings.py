@@ -33,3 +33,16 @@ AUTOTHROTTLE_ENABLED = False
 AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
 TELNETCONSOLE_ENABLED = False
 COOKIES_ENABLED = False
+
+# Items: refuse (and record) -> normalize -> check the dedup key -> store in batches.
+ITEM_PIPELINES = {
+    "pipelines.validate.ValidatePipeline": 100,
+    "pipelines.normalize.NormalizePipeline": 200,
+    "pipelines.dedupe.DedupePipeline": 300,
+    "pipelines.store.StorePipeline": 400,
+}
+
+# Operations: /metrics and /healthz of each worker (off while CRAWLER_METRICS_PORT is 0).
+EXTENSIONS = {
+    "crawler.metrics.MetricsExtension": 500,
+}
