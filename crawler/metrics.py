@@ -47,18 +47,33 @@ STAT_COUNTERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("pages_fetched", "Responses received (pages fetched).", ("response_received_count",)),
     ("requests", "Requests sent by the downloader.", ("downloader/request_count",)),
     ("items_scraped", "Items that passed every pipeline.", ("item_scraped_count",)),
-    ("items_stored", "Articles written to PostgreSQL as new content.", ("crawler/items/stored",)),
-    ("items_duplicate", "Articles whose content was already stored (URL recorded).", ("crawler/items/duplicate",)),
-    ("items_rejected", "Items refused by validation (kept in rejected_items).", ("crawler/items/rejected",)),
+    ("items_stored", "Articles written to PostgreSQL as new content.", ("store/stored",)),
+    ("items_duplicate", "Articles whose content was already stored (their URL is recorded).", ("store/duplicates",)),
+    ("items_rejected", "Items refused (kept in rejected_items).", ("validate/rejected", "store/errors")),
+    ("items_versions", "Pages whose content changed since they were last stored.", ("store/versions",)),
+    ("items_unchanged", "Pages fetched again with unchanged content.", ("store/unchanged",)),
     ("items_dropped", "Items dropped by a pipeline for any reason.", ("item_dropped_count",)),
     ("retries", "Requests retried.", ("retry/count",)),
     ("bytes_downloaded", "Response bytes downloaded.", ("downloader/response_bytes",)),
+    ("frontier_enqueued", "Requests this worker pushed to the Redis frontier.", ("scheduler/enqueued/redis",)),
+    ("frontier_filtered", "Requests not pushed because their URL was seen.", ("scheduler/filtered",)),
+    ("frontier_popped", "Requests this worker leased from the frontier.", ("frontier/popped",)),
+    ("frontier_acked", "Leased requests this worker finished.", ("frontier/acked",)),
+    (
+        "leases_reclaimed",
+        "Expired leases of other (dead) workers this worker put back.",
+        ("frontier/lease_expired_reclaimed",),
+    ),
+    ("leases_lost", "Leases this worker held that expired before it finished them.", ("frontier/lease_lost",)),
 )
-#: Error kinds of ``crawler_errors_total``: kind -> stat key, or key prefix ending in ``/``.
+#: Error kinds of ``crawler_errors_total``: kind -> stat key.
 ERROR_KINDS: tuple[tuple[str, str], ...] = (
     ("download", "downloader/exception_count"),
-    ("spider", "spider_exceptions/"),
+    ("spider", "spider_exceptions/count"),
     ("retry_exhausted", "retry/max_reached"),
+    ("store", "store/errors"),
+    ("redis", "frontier/redis_errors"),
+    ("gave_up", "frontier/gave_up"),
     ("log_error", "log_count/ERROR"),
     ("log_critical", "log_count/CRITICAL"),
 )
@@ -99,13 +114,7 @@ class StatsCollector(Collector):
             yield family
         errors = CounterMetricFamily("crawler_errors", "Errors by kind.", labels=["worker", "kind"])
         for kind, key in ERROR_KINDS:
-            if key.endswith("/"):
-                total = sum(
-                    _number(v) or 0.0 for k, v in snap.items() if k.startswith(key) and "/" not in k[len(key) :]
-                )
-            else:
-                total = _number(snap.get(key)) or 0.0
-            errors.add_metric([self.worker, kind], total)
+            errors.add_metric([self.worker, kind], _number(snap.get(key)) or 0.0)
         yield errors
         responses = CounterMetricFamily("crawler_responses", "Responses by HTTP status.", labels=["worker", "status"])
         for key, value in sorted(snap.items()):

@@ -195,7 +195,8 @@ def parse_entry(raw: Any, *, index: int, default_timezone: str = "UTC") -> Sched
         raise ScheduleError(f"entry #{index + 1}: expected a mapping, got {raw!r}")
     name = raw.get("name")
     if not isinstance(name, str) or not _NAME_RE.match(name):
-        raise ScheduleError(f"entry #{index + 1}: name {name!r} must be 1-100 letters, digits, '.', '_' or '-'")
+        hint = " (quote it: YAML reads yes/no/on/off as true/false)" if isinstance(name, bool) else ""
+        raise ScheduleError(f"entry #{index + 1}: name {name!r} must be 1-100 letters, digits, '.', '_' or '-'{hint}")
     what = f"entry {name!r}"
     unknown = sorted(set(raw) - _ENTRY_KEYS)
     if unknown:
