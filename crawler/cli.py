@@ -89,6 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("urls", nargs="*", metavar="URL", help="seeds (default: the bundled demo site)")
     p.add_argument("--data-dir", default=".data", help="where private servers keep their data")
     p.add_argument("--max-pages", type=int, help="most articles to walk from each seed")
+    p.add_argument("--profile", help="site profile of the seeds (default: matched per page)")
+    p.add_argument("--direction", choices=("prev", "next", "both"), help="walk direction from the seeds")
+    p.add_argument("--workers", type=int, default=1, help="crawl workers to run (default 1)")
+    p.add_argument(
+        "--idle", type=float, metavar="SECONDS", help="workers exit after the frontier is empty this long"
+    )
+    p.add_argument("--demo-port", type=int, default=8765, help="port of the demo site (default 8765, else free)")
+    p.add_argument("--stop-services", action="store_true", help="only stop the private PostgreSQL/Redis of --data-dir")
     return parser
 
 
