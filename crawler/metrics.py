@@ -319,7 +319,9 @@ class MetricsServer:
         self._on_stop.append(func)
 
     def start(self) -> MetricsServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="crawler-metrics", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="crawler-metrics", daemon=True
+        )
         self._thread.start()
         logger.info("metrics on %s/metrics, health on %s/healthz", self.url, self.url)
         return self

@@ -1,0 +1,200 @@
+"""Metrics and health endpoints, over real HTTP on real ports, against the real backends."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import redis
+from prometheus_client import CollectorRegistry
+from prometheus_client.parser import text_string_to_metric_families
+from scrapy import Spider
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.test import get_crawler
+
+from crawler.localservices import free_port
+from crawler.metrics import (
+    FrontierCollector,
+    HealthCheck,
+    MetricsExtension,
+    MetricsServer,
+    StatsCollector,
+    serve_scheduler_metrics,
+)
+
+CLOSED_REDIS = "redis://127.0.0.1:{port}/0"
+CLOSED_PG = "postgresql://postgres@127.0.0.1:{port}/postgres"
+
+
+def get(url: str) -> tuple[int, str, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            return resp.status, resp.headers.get("Content-Type", ""), resp.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers.get("Content-Type", ""), exc.read().decode()
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    out = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+def value(text: str, name: str, **labels: str) -> float:
+    return samples(text)[(name, tuple(sorted(labels.items())))]
+
+
+STATS: dict[str, Any] = {
+    "response_received_count": 12,
+    "downloader/request_count": 14,
+    "downloader/response_status_count/200": 11,
+    "downloader/response_status_count/503": 1,
+    "item_scraped_count": 9,
+    "store/stored": 7,
+    "store/duplicates": 2,
+    "validate/rejected": 1,
+    "validate/rejected/missing_title": 1,
+    "store/errors": 1,
+    "downloader/exception_count": 2,
+    "spider_exceptions/count": 1,
+    "spider_exceptions/ValueError": 1,
+    "log_count/ERROR": 3,
+    "frontier/lease_expired_reclaimed": 4,
+    "start_time": datetime(2025, 10, 15, tzinfo=UTC),
+}
+
+
+def test_stats_become_crawler_metrics_over_http() -> None:
+    registry = CollectorRegistry()
+    registry.register(StatsCollector(lambda: STATS, "w1"))
+    registry.register(FrontierCollector(lambda: {"queued": 5, "leased": 2, "note": "text"}, "w1"))
+    server = MetricsServer(registry, host="127.0.0.1", port=free_port()).start()
+    try:
+        status, ctype, text = get(server.url + "/metrics")
+    finally:
+        server.stop()
+    assert status == 200 and ctype.startswith("text/plain")
+    assert value(text, "crawler_pages_fetched_total", worker="w1") == 12
+    assert value(text, "crawler_items_stored_total", worker="w1") == 7
+    assert value(text, "crawler_items_duplicate_total", worker="w1") == 2
+    assert value(text, "crawler_items_rejected_total", worker="w1") == 2  # validation + store refusals
+    assert value(text, "crawler_responses_total", worker="w1", status="503") == 1
+    assert value(text, "crawler_errors_total", worker="w1", kind="download") == 2
+    assert value(text, "crawler_errors_total", worker="w1", kind="spider") == 1
+    assert value(text, "crawler_errors_total", worker="w1", kind="store") == 1
+    assert value(text, "crawler_leases_reclaimed_total", worker="w1") == 4
+    assert value(text, "crawler_frontier_queued", worker="w1") == 5
+    assert value(text, "crawler_frontier_leased", worker="w1") == 2
+    assert value(text, "crawler_frontier_up", worker="w1") == 1
+    names = {name for name, _ in samples(text)}
+    assert all(n.startswith("crawler_") for n in names), names
+    assert "crawler_frontier_note" not in names  # only numbers become gauges
+
+
+def test_frontier_counts_failure_is_reported_not_raised() -> None:
+    def broken() -> dict[str, int]:
+        raise redis.ConnectionError("down")
+
+    registry = CollectorRegistry()
+    registry.register(FrontierCollector(broken, "w1"))
+    server = MetricsServer(registry, host="127.0.0.1", port=free_port()).start()
+    try:
+        status, _, text = get(server.url + "/metrics")
+        assert get(server.url + "/nope")[0] == 404
+    finally:
+        server.stop()
+    assert status == 200 and value(text, "crawler_frontier_up", worker="w1") == 0
+
+
+def test_healthz_200_while_backends_answer(pg_url: str) -> None:
+    health = HealthCheck(redis_url="redis://127.0.0.1:6379/0", database_url=pg_url)
+    server = MetricsServer(CollectorRegistry(), health.problems, host="127.0.0.1", port=free_port()).start()
+    try:
+        assert get(server.url + "/healthz") == (200, "text/plain; charset=utf-8", "ok\n")
+    finally:
+        server.stop()
+        health.close()
+
+
+def test_healthz_503_names_each_reason(pg_url: str) -> None:
+    health = HealthCheck(
+        redis_url=CLOSED_REDIS.format(port=free_port()), database_url=CLOSED_PG.format(port=free_port()), timeout=1
+    )
+    server = MetricsServer(CollectorRegistry(), health.problems, host="127.0.0.1", port=free_port()).start()
+    try:
+        status, _, body = get(server.url + "/healthz")
+    finally:
+        server.stop()
+        health.close()
+    assert status == 503
+    lines = body.strip().splitlines()
+    assert lines[0].startswith("redis: redis://127.0.0.1:") and "does not answer" in lines[0]
+    assert lines[1].startswith("postgresql: postgresql://postgres@127.0.0.1:") and "does not answer" in lines[1]
+
+
+def test_healthz_recovers_when_a_backend_comes_back(pg_url: str) -> None:
+    health = HealthCheck(redis_url="redis://127.0.0.1:6379/0", database_url=pg_url, cache_seconds=0)
+    assert health.problems() == []
+    health.database_url = CLOSED_PG.format(port=free_port())
+    health._pg.close()  # type: ignore[union-attr]  # the server "went away"
+    assert [p.split(":")[0] for p in health.problems()] == ["postgresql"]
+    health.database_url = pg_url
+    assert health.problems() == []
+    health.close()
+
+
+def test_worker_extension_is_off_without_a_port() -> None:
+    crawler = get_crawler(Spider, {"CRAWLER_METRICS_PORT": 0})
+    with pytest.raises(NotConfigured):
+        MetricsExtension.from_crawler(crawler)
+
+
+def test_worker_extension_serves_the_crawlers_stats(make_settings: Any, redis_client: redis.Redis) -> None:
+    port = free_port()
+    settings = make_settings(CRAWLER_METRICS_PORT=port, CRAWLER_WORKER_ID="worker-a")
+    values = settings.copy_to_dict()
+    for key in ("TWISTED_REACTOR", "TWISTED_REACTOR_ENABLED", "EXTENSIONS"):  # no reactor in this process
+        values.pop(key, None)
+    crawler = get_crawler(Spider, values)
+    ext = MetricsExtension.from_crawler(crawler)
+    assert crawler.stats is not None
+    crawler.stats.set_value("response_received_count", 3)
+    crawler.stats.set_value("store/stored", 2)
+    ext.engine_started()
+    try:
+        status, _, text = get(f"http://127.0.0.1:{port}/metrics")
+        health = get(f"http://127.0.0.1:{port}/healthz")
+    finally:
+        ext.engine_stopped()
+    assert status == 200
+    assert value(text, "crawler_pages_fetched_total", worker="worker-a") == 3
+    assert value(text, "crawler_items_stored_total", worker="worker-a") == 2
+    assert "process_cpu_seconds_total" in text
+    assert health[0] == 200
+    with pytest.raises(urllib.error.URLError):  # the port is closed once the engine stops
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2)
+
+
+def test_scheduler_metrics_server(make_settings: Any) -> None:
+    port = free_port()
+    settings = make_settings(CRAWLER_METRICS_PORT=port, CRAWLER_WORKER_ID="s")
+    server = serve_scheduler_metrics(settings)
+    assert server is not None and server.scheduler_metrics is not None
+    try:
+        server.scheduler_metrics.register_entry("news")
+        server.scheduler_metrics.fired("news", 3, datetime(2025, 10, 15, tzinfo=UTC))
+        server.scheduler_metrics.error("redis")
+        status, _, text = get(f"http://127.0.0.1:{port}/metrics")
+        assert get(f"http://127.0.0.1:{port}/healthz")[0] == 200
+    finally:
+        server.stop()
+    assert status == 200
+    assert value(text, "crawler_schedule_firings_total", worker="s/scheduler", entry="news") == 1
+    assert value(text, "crawler_schedule_enqueued_urls_total", worker="s/scheduler", entry="news") == 3
+    assert value(text, "crawler_schedule_errors_total", worker="s/scheduler", entry="redis") == 1
+    assert serve_scheduler_metrics(make_settings(CRAWLER_METRICS_PORT=0)) is None
