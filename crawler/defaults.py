@@ -31,6 +31,8 @@ CRAWLER_LEASE_RENEW_INTERVAL = 0.0
 CRAWLER_PREFETCH = 16
 #: Seconds between flushes of buffered enqueues/acknowledgements to Redis.
 CRAWLER_FLUSH_INTERVAL = 0.05
+#: Buffered enqueues + acknowledgements that trigger a flush before the interval ends.
+CRAWLER_FLUSH_SIZE = 256
 #: Number of Redis sets the seen fingerprints are spread over (a power of two).
 #: Each set stays in Redis's compact intset encoding while it holds <= 512 members,
 #: so 8192 buckets keep ~8 bytes per URL up to about 3.5 million URLs.
@@ -41,10 +43,17 @@ CRAWLER_SEED_PRIORITY = 100
 CRAWLER_NEXT_PRIORITY_BONUS = 1
 #: Default walk direction from a seed: ``prev``, ``next`` or ``both``.
 CRAWLER_DIRECTION = "both"
-#: Most articles to walk from one seed (0: no limit).
+#: Most articles to walk from one seed in each direction, the seed included (0: no limit).
 CRAWLER_MAX_PAGES = 0
 #: Seconds a worker sleeps on an empty frontier between polls.
 CRAWLER_IDLE_POLL = 1.0
+#: Seconds the whole frontier (queue and leases) must stay empty before a worker exits
+#: (negative: never; ``crawler worker --exit-when-idle`` sets it).
+CRAWLER_EXIT_WHEN_IDLE = -1.0
+#: Seconds between reconnection attempts while Redis is unreachable.
+CRAWLER_REDIS_RETRY_INTERVAL = 2.0
+#: Times a request is tried when its items fail in a pipeline with an error (not a refusal).
+CRAWLER_MAX_ATTEMPTS = 3
 #: Rebuild the frontier and seen set from PostgreSQL when a worker starts on an empty Redis.
 CRAWLER_RECOVER_ON_START = True
 

@@ -34,6 +34,15 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
 TELNETCONSOLE_ENABLED = False
 COOKIES_ENABLED = False
 
+# Frontier: the shared Redis queue with leases; fleet-wide politeness (near the
+# downloader, so a token is held only while a request is really in flight) and the
+# private-address guard (before robots.txt, so a refused host is never contacted).
+SCHEDULER = "crawler.frontier.scheduler.RedisScheduler"
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.frontier.guard.PrivateAddressMiddleware": 60,
+    "crawler.frontier.politeness.FleetPolitenessMiddleware": 950,
+}
+
 # Items: refuse (and record) -> normalize -> check the dedup key -> store in batches.
 ITEM_PIPELINES = {
     "pipelines.validate.ValidatePipeline": 100,

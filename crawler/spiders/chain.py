@@ -1,0 +1,146 @@
+"""The ``chain`` spider: walks articles by their previous/next links.
+
+Seeds come from the Redis frontier (``crawler enqueue``), or from the ``seeds`` spider
+argument (``scrapy crawl chain -a seeds=URL,URL``). A seed is an article page or a
+list page (a board or section list): from a list page the spider takes the article
+links; from an article it follows the previous and next links, both by default, or
+the one the walk's direction names (a link reached going ``prev`` continues ``prev``).
+Off-site links end a walk; cycles and links back to seen pages end it too (the
+frontier's seen set drops them); ``max pages`` bounds each direction.
+
+The spider routes and follows, nothing more: extraction is :mod:`crawler.extract`,
+storage the item pipelines, dedup, leases and idling the scheduler
+(:mod:`crawler.frontier.scheduler`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import scrapy
+
+from crawler.extract import NoArticleError, extract_article, extract_list_links
+from crawler.frontier.keys import (
+    META_DIRECTION,
+    META_IS_SEED,
+    META_MAX_PAGES,
+    META_PROFILE,
+    META_SEED,
+)
+from crawler.frontier.walk import WalkPolicy, follow_requests, seed_request, start_request
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+
+logger = logging.getLogger(__name__)
+
+
+class ChainSpider(scrapy.Spider):
+    """Follows previous/next links from seed articles and list pages.
+
+    Spider arguments (all optional): ``seeds`` (comma-separated URLs enqueued at start),
+    ``direction`` (``prev``, ``next`` or ``both``), ``max_pages``, ``profile``.
+    """
+
+    name = "chain"
+
+    def __init__(
+        self,
+        *args: Any,
+        seeds: str | list[str] | None = None,
+        direction: str | None = None,
+        max_pages: int | str | None = None,
+        profile: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if isinstance(seeds, str):
+            seeds = [u.strip() for u in seeds.split(",") if u.strip()]
+        self.seed_urls: list[str] = list(seeds or [])
+        self.seed_direction = direction
+        self.seed_max_pages = int(max_pages) if max_pages not in (None, "") else None
+        self.seed_profile = profile
+        self.policy = WalkPolicy()
+        self.profiles_dir: str | None = None
+        self.default_timezone = "Asia/Seoul"
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        s = crawler.settings
+        spider.policy = WalkPolicy(
+            seed_priority=s.getint("CRAWLER_SEED_PRIORITY"),
+            next_bonus=s.getint("CRAWLER_NEXT_PRIORITY_BONUS"),
+            direction=s.get("CRAWLER_DIRECTION"),
+            max_pages=s.getint("CRAWLER_MAX_PAGES"),
+        )
+        spider.profiles_dir = s.get("CRAWLER_PROFILES_DIR") or None
+        spider.default_timezone = s.get("CRAWLER_DEFAULT_TIMEZONE")
+        return spider
+
+    async def start(self) -> AsyncIterator[Any]:
+        # Work comes from the Redis frontier through the scheduler; only seeds given as
+        # spider arguments are yielded here (they go to the frontier like any seed).
+        for url in self.seed_urls:
+            yield seed_request(
+                url,
+                self.policy,
+                direction=self.seed_direction,
+                max_pages=self.seed_max_pages,
+                profile=self.seed_profile,
+            )
+
+    def parse(self, response: Response) -> Iterator[Any]:
+        meta = response.meta
+        profile = meta.get(META_PROFILE)
+        headers = {"Content-Type": response.headers.get("Content-Type") or b""}
+        try:
+            item = extract_article(
+                response.body,
+                response.url,
+                headers=headers,
+                profile=profile,
+                fetched_at=datetime.now(UTC),
+                profiles_dir=self.profiles_dir,
+                default_timezone=self.default_timezone,
+            )
+        except NoArticleError as exc:
+            yield from self._list_or_nothing(response, exc)
+            return
+        item.seed_url = meta.get(META_SEED) or response.url
+        yield item
+        yield from follow_requests(meta, response.url, item.prev_url, item.next_url, self.policy)
+
+    def _list_or_nothing(self, response: Response, exc: NoArticleError) -> Iterator[Any]:
+        meta = response.meta
+        links: list[str] = []
+        if meta.get(META_IS_SEED) or META_SEED not in meta:
+            links = extract_list_links(
+                response.body,
+                response.url,
+                headers={"Content-Type": response.headers.get("Content-Type") or b""},
+                profile=meta.get(META_PROFILE),
+                profiles_dir=self.profiles_dir,
+            )
+        if not links:
+            self.crawler.stats.inc_value("chain/no_article")
+            logger.info("no article at %s: %s", response.url, exc)
+            return
+        self.crawler.stats.inc_value("chain/list_pages")
+        self.crawler.stats.inc_value("chain/list_links", len(links))
+        seed = meta.get(META_SEED) or response.url
+        for url in links:
+            yield start_request(
+                url,
+                seed,
+                self.policy,
+                direction=meta.get(META_DIRECTION) or self.policy.direction,
+                max_pages=int(meta.get(META_MAX_PAGES, 0) or 0),
+                profile=meta.get(META_PROFILE),
+            )
