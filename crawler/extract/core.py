@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from functools import cached_property
 from typing import Any
+from urllib.parse import urlsplit
 
 from lxml import etree
 from parsel import Selector
@@ -69,15 +70,15 @@ NEXT_LABELS = frozenset(
 #: Labels that may also start a longer anchor text ("이전글 제목...").
 _PREV_PREFIXES = ("이전글 ", "이전 글 ", "이전기사 ", "previous post ", "previous article ", "older post ")
 _NEXT_PREFIXES = ("다음글 ", "다음 글 ", "다음기사 ", "next post ", "next article ", "newer post ")
-_LABEL_CONTAINERS = frozenset({"li", "tr", "dl", "div", "p", "td", "span", "nav", "dd", "section"})
 _PAGINATION_RE = re.compile(r"pag(?:ination|ing|er)|pg_|page-numbers|paginate|bo_pg|list_page", re.I)
-_LABEL_TEXT_XPATH = (
-    "//body//text()[string-length(normalize-space(.)) < 24 and (contains(., '이전') or "
-    "contains(., '다음') or contains(translate(., 'PREVNXTOLDW', 'prevnxtoldw'), 'prev') or "
-    "contains(translate(., 'PREVNXTOLDW', 'prevnxtoldw'), 'next') or "
-    "contains(translate(., 'PREVNXTOLDW', 'prevnxtoldw'), 'older') or "
-    "contains(translate(., 'PREVNXTOLDW', 'prevnxtoldw'), 'newer'))]"
+#: A label ending the text right before a link (``관련자료 이전 <a>``, ``다음글 : <a>``).
+_TRAILING_LABEL_RE = re.compile(
+    r"(?:^|[\s\]\)|:>»›▶▷<«‹◀◁])(이전\s?글|다음\s?글|이전|다음|previous|prev|next|older|newer)"
+    r"\s*[:：>»›▶▷<«‹◀◁]*\s*$",
+    re.I,
 )
+#: Longest text before a link that may still be a label.
+_LABEL_MAX = 24
 
 
 def label_kind(text: str | None) -> str | None:
@@ -249,6 +250,17 @@ _LABELLED_DATE_RE = re.compile(
 _TITLE_SPLIT_RE = re.compile(r"\s+(?:\||-|–|—|::|>|<|:)\s+")
 
 
+KOREAN_TIMEZONE = "Asia/Seoul"
+
+
+def _is_korean(selector: Selector, url: str) -> bool:
+    lang = (selector.root.get("lang") or "").lower() if isinstance(selector.root.tag, str) else ""
+    if lang.startswith("ko"):
+        return True
+    host = (urlsplit(url).hostname or "").lower()
+    return host.endswith(".kr")
+
+
 class ArticlePage:
     """A page object over one parsed page: one method per item field.
 
@@ -270,7 +282,13 @@ class ArticlePage:
         self.url = url
         self.profile = profile
         self.fetched_at = fetched_at
-        self.tz: tzinfo = get_zone(profile.timezone or default_timezone)
+        # A page of a profile bound to a zone, or a Korean page, reports dates in that zone
+        # (Asia/Seoul); any other keeps the offset it printed (naive dates: default zone).
+        zone = profile.timezone
+        if zone is None and _is_korean(selector, url):
+            zone = KOREAN_TIMEZONE
+        self.tz: tzinfo = get_zone(zone or default_timezone)
+        self.convert_dates = zone is not None
         self._generic_used = False
         base = selector.xpath("//base/@href").get()
         self.base_url = (absolute_link(base, url) or url) if base else url
@@ -335,7 +353,9 @@ class ArticlePage:
             return None
         if slow is None:
             slow = len(text) <= 40
-        return parse_date(text, now=self.fetched_at, tz=self.tz, slow=slow)
+        return parse_date(
+            text, now=self.fetched_at, tz=self.tz, slow=slow, convert=self.convert_dates
+        )
 
     # --- body ------------------------------------------------------------------
 
@@ -438,10 +458,10 @@ class ArticlePage:
 
     def board_header(self) -> tuple[str, str] | None:
         """``(title, date)`` of board chrome printed as text before the body (the seed's form)."""
-        for line in self.page_lines[:3]:
-            match = _BOARD_HEADER_RE.match(line)
-            if match:
-                return match.group("title").strip(), match.group("date")
+        lines = self.page_lines
+        match = _BOARD_HEADER_RE.match(lines[0]) if lines else None
+        if match:
+            return match.group("title").strip(), match.group("date")
         return None
 
     def published(self) -> datetime | None:
@@ -540,6 +560,18 @@ class ArticlePage:
                     return press
         return None
 
+    def site_from_title(self, title: str | None) -> str | None:
+        """The site's name after the article title in ``<title>`` (``제목 - 지역소식``)."""
+        page_title = normalize_line(self.sel.xpath("//title/text()").get() or "")
+        if not title or not page_title.startswith(title):
+            return None
+        match = _TITLE_SPLIT_RE.match(page_title, len(title))
+        if not match:
+            return None
+        parts = _TITLE_SPLIT_RE.split(page_title[match.end() :])
+        rest = parts[-1].strip() if parts else ""
+        return rest if 0 < len(rest) <= 40 else None
+
     def press_in_body(self) -> str | None:
         """The press credited in the body (``[파이낸셜뉴스]``, ``Copyright © 파이낸셜뉴스``) or
         in the copyright line right after it, or None."""
@@ -627,79 +659,71 @@ class ArticlePage:
         return found["prev"], found["next"]
 
     def _labelled_links(self) -> list[tuple[str, str]]:
+        """``(kind, url)`` of anchors labelled as previous/next, in page order.
+
+        The label is the anchor's own text, ``aria-label``, ``title`` or image ``alt``
+        (``◀ 이전글``, ``Older``), or what stands right before it: a short text ending in
+        a label (``관련자료 이전 <a>``) or a sibling element that is one
+        (``<span>이전글</span><a>``, ``<th>다음글</th><td><a>``). Anchors in the body, in
+        page headers or paging, and links to a site's home page are not candidates.
+        """
         out: list[tuple[str, str]] = []
-        seen: set[Any] = set()
-        for text_node in self.sel.root.xpath(_LABEL_TEXT_XPATH):
-            parent = text_node.getparent()
-            if parent is not None and text_node.is_tail:
-                parent = parent.getparent()
-            if parent is None or not isinstance(parent.tag, str):
+        body = self.body_root
+        for anchor in self.sel.root.iter("a"):
+            link = absolute_link(anchor.get("href"), self.base_url)
+            if not link or urlsplit(link).path in ("", "/"):
                 continue
-            anchor = next((a for a in parent.iterancestors("a")), None) if parent.tag != "a" else parent
-            if anchor is None and parent.tag != "a":
-                kind = label_kind(text_of(parent))
-                if kind is None or self._in_pagination(parent):
-                    continue
-                link = self._link_after_label(parent)
-                if link:
-                    out.append((kind, link))
-                continue
-            if anchor is None or anchor in seen or self._in_pagination(anchor):
-                continue
-            seen.add(anchor)
             kind = label_kind(text_of(anchor))
-            link = absolute_link(anchor.get("href"), self.base_url)
-            if kind and link:
-                out.append((kind, link))
-        for anchor in self.sel.root.xpath("//a[@href][@aria-label or @title or .//img[@alt]]"):
-            if anchor in seen or self._in_pagination(anchor):
+            if kind is None:
+                label = anchor.get("aria-label") or anchor.get("title")
+                if not label:
+                    alts = anchor.xpath(".//img/@alt")
+                    label = alts[0] if alts else None
+                kind = label_kind(label)
+            if kind is None:
+                kind = self._label_before(anchor)
+            if kind is None or self._in_chrome(anchor, body):
                 continue
-            label = anchor.get("aria-label") or anchor.get("title")
-            if not label:
-                imgs = anchor.xpath(".//img/@alt")
-                label = imgs[0] if imgs else None
-            kind = label_kind(label)
-            link = absolute_link(anchor.get("href"), self.base_url)
-            if kind and link:
-                out.append((kind, link))
+            out.append((kind, link))
         return out
 
-    def _link_after_label(self, label: Any) -> str | None:
-        """The first link after a label element within its row (``<li><span>이전글</span><a>``)."""
-        container = label
+    @staticmethod
+    def _label_before(anchor: Any) -> str | None:
+        node = anchor
         for _ in range(3):
-            container = container.getparent()
-            if container is None or container.tag not in _LABEL_CONTAINERS:
+            parent = node.getparent()
+            if parent is None:
                 return None
-            following = False
-            for node in container.iter():
-                if node is label:
-                    following = True
-                    continue
-                if not following or node.tag != "a":
-                    continue
-                if label in node.iterancestors():
-                    continue
-                kind = label_kind(text_of(node))
-                if kind is not None:
-                    return None  # the next label's own link: this label has none
-                link = absolute_link(node.get("href"), self.base_url)
-                if link:
-                    return link
-            if len(text_of(container)) > 400:
+            previous = node.getprevious()
+            while previous is not None and not isinstance(previous.tag, str):
+                previous = previous.getprevious()  # comments
+            before = (previous.tail if previous is not None else parent.text) or ""
+            if before.strip():
+                before = before.strip()
+                if len(before) > _LABEL_MAX:
+                    before = before[-_LABEL_MAX:]
+                match = _TRAILING_LABEL_RE.search(" " + before)
+                return label_kind(match.group(1)) if match else None
+            if previous is not None:
+                if previous.tag == "a":
+                    return None
+                text = text_of(previous)
+                return label_kind(text) if len(text) <= _LABEL_MAX else None
+            if parent.tag in ("body", "html"):
                 return None
+            node = parent
         return None
 
     @staticmethod
-    def _in_pagination(el: Any) -> bool:
-        node = el
-        for _ in range(4):
-            if node is None:
-                return False
-            marks = _class_id(node) if isinstance(node.tag, str) else ""
-            if marks.strip() and _PAGINATION_RE.search(marks):
+    def _in_chrome(anchor: Any, body: Any | None) -> bool:
+        for node in (anchor, *anchor.iterancestors()):
+            if node is body:
                 return True
-            node = node.getparent()
+            tag = node.tag
+            if tag == "header":
+                return True
+            if tag in ("li", "div", "nav", "ul", "span", "p") and _in_pagination(node):
+                return True
         return False
 
     def canonical_url(self) -> str:
@@ -740,7 +764,7 @@ class ArticlePage:
         if not fields["author"]:
             fields["author"] = self.fallback_author()
         if not fields["source"]:
-            fields["source"] = self.fallback_source()
+            fields["source"] = self.fallback_source() or self.site_from_title(fields["title"])
         if self.profile.fallback_links and not (fields["prev_url"] and fields["next_url"]):
             prev_fb, next_fb = self.fallback_prev_next()
             fields["prev_url"] = fields["prev_url"] or prev_fb
@@ -765,6 +789,26 @@ class ArticlePage:
 
 
 # --- public entry points ----------------------------------------------------------------
+
+_LIST_SKIP = frozenset({"nav", "header", "footer", "aside"})
+_SECOND_LEVEL = frozenset(
+    {"co", "or", "go", "ne", "re", "ac", "pe", "ms", "hs", "es", "sc", "kg", "mil", "com", "net",
+     "org", "edu", "gov"}
+)
+
+
+def base_domain(url: str) -> str:
+    """The registrable domain of ``url``'s host, roughly (``news.daum.net`` -> ``daum.net``,
+    ``www.example.co.kr`` -> ``example.co.kr``)."""
+    labels = (urlsplit(url).hostname or "").lower().split(".")
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def _in_pagination(el: Any) -> bool:
+    marks = _class_id(el)
+    return bool(marks.strip()) and bool(_PAGINATION_RE.search(marks))
 
 
 def parse_html(text: str, url: str | None = None) -> Selector:
@@ -894,14 +938,15 @@ def extract_list_links(
                 add(node if isinstance(node, str) else node.get("href"))
             if links:
                 return list(links.values())
-    site = site_of(url)
+    site = base_domain(url)
     for anchor in selector.root.iter("a"):
         href = anchor.get("href")
         link = absolute_link(href, base_url)
-        if not link or site_of(link) != site:
+        if not link or base_domain(link) != site:
             continue
         if any(
-            isinstance(a.tag, str) and (a.tag in _STRUCTURAL_SKIP or _BOILERPLATE_RE.search(_class_id(a)))
+            isinstance(a.tag, str)
+            and (a.tag in _LIST_SKIP or _BOILERPLATE_RE.search(_class_id(a)) or _in_pagination(a))
             for a in anchor.iterancestors()
         ):
             continue

@@ -115,14 +115,17 @@ def _hour(groups: dict[str, str | None]) -> tuple[int, int, int, int]:
     return hour, int(groups["M"] or 0), int(groups["S"] or 0), micro
 
 
-def _build(year: int, groups: dict[str, str | None], zone: tzinfo) -> datetime | None:
+def _build(
+    year: int, groups: dict[str, str | None], zone: tzinfo, convert: bool = True
+) -> datetime | None:
     try:
         hour, minute, second, micro = _hour(groups)
         dt = datetime(year, int(groups["m"] or 0), int(groups["d"] or 0), hour, minute, second, micro)
     except ValueError:
         return None
     if groups.get("zone"):
-        return dt.replace(tzinfo=_zone_of(groups["zone"], zone)).astimezone(zone)
+        aware = dt.replace(tzinfo=_zone_of(groups["zone"], zone))
+        return aware.astimezone(zone) if convert else aware
     return dt.replace(tzinfo=zone)
 
 
@@ -156,14 +159,15 @@ def parse_date(
     now: datetime | None = None,
     tz: tzinfo | str | None = DEFAULT_TIMEZONE,
     slow: bool = True,
+    convert: bool = True,
 ) -> datetime | None:
     """The first date in ``text`` as an aware datetime in ``tz``, or None.
 
     ``now`` is the fetch time (naive means UTC; default: the current time); it
     anchors relative dates (``3시간 전``) and dates printed without a year, which are
     read as the latest such date not after ``now``. A date printed without a zone is
-    read in ``tz``; one printed with a zone is converted to ``tz``. ``slow=False``
-    skips the ``dateparser`` fallback.
+    read in ``tz``; one printed with a zone is converted to ``tz`` (kept in its own
+    offset with ``convert=False``). ``slow=False`` skips the ``dateparser`` fallback.
     """
     if not text:
         return None
@@ -176,14 +180,14 @@ def parse_date(
     match = _ISO_RE.search(text)
     if match:
         groups = match.groupdict()
-        return _build(int(groups["y"] or 0), groups, zone)
+        return _build(int(groups["y"] or 0), groups, zone, convert)
     match = _YMD_RE.search(text)
     if match:
         groups = match.groupdict()
         year = int(groups["y"] or 0)
         if year < 100:
             year += 2000
-        result = _build(year, groups, zone)
+        result = _build(year, groups, zone, convert)
         if result is not None:
             return result
     if _RFC2822_RE.match(text):
@@ -194,7 +198,7 @@ def parse_date(
         if parsed is not None:
             if parsed.tzinfo is None:
                 parsed = parsed.replace(tzinfo=UTC)
-            return parsed.astimezone(zone)
+            return parsed.astimezone(zone) if convert else parsed
     current = _now_in(now, zone)
     match = _MD_RE.search(text)
     if match:
@@ -214,11 +218,11 @@ def parse_date(
     if result is not None:
         return result
     if slow:
-        return _dateparser(text, current, zone)
+        return _dateparser(text, current, zone, convert)
     return None
 
 
-def _dateparser(text: str, now: datetime, zone: tzinfo) -> datetime | None:
+def _dateparser(text: str, now: datetime, zone: tzinfo, convert: bool = True) -> datetime | None:
     import dateparser  # imported lazily: it costs ~0.3 s at first import
 
     try:
@@ -238,7 +242,7 @@ def _dateparser(text: str, now: datetime, zone: tzinfo) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=zone)
-    return parsed.astimezone(zone)
+    return parsed.astimezone(zone) if convert else parsed
 
 
 def to_iso(value: datetime | None) -> str | None:
@@ -252,9 +256,10 @@ def parse_date_iso(
     now: datetime | None = None,
     tz: tzinfo | str | None = DEFAULT_TIMEZONE,
     slow: bool = True,
+    convert: bool = True,
 ) -> str | None:
     """:func:`parse_date` as an ISO 8601 string, or None."""
-    return to_iso(parse_date(text, now=now, tz=tz, slow=slow))
+    return to_iso(parse_date(text, now=now, tz=tz, slow=slow, convert=convert))
 
 
 def date_from_digits(digits: str, tz: tzinfo | str | None = DEFAULT_TIMEZONE) -> datetime | None:

@@ -22,6 +22,7 @@ _ALIASES = {
     "ascii": "cp1252", "gb2312": "gb18030", "gbk": "gb18030", "x-sjis": "shift_jis",
     "utf8": "utf-8", "unicode-1-1-utf-8": "utf-8",
 }
+_WEAK = frozenset({"cp1252", "latin_1", "iso8859-1"})
 _LEGACY_MULTIBYTE = frozenset({"cp949", "gb18030", "big5", "shift_jis", "euc_jp", "cp932", "johab"})
 _CHARSET_RE = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
 _HEADER_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
@@ -137,14 +138,31 @@ def decode_html(
     would say) or the ``Content-Type`` header's charset; the page's ``<meta charset>``
     or http-equiv; detection (:func:`detect_encoding`). A declared charset that does
     not decode the bytes strictly, or a legacy multi-byte one declared for bytes that
-    are valid UTF-8, is passed over. The last resort decodes with replacement characters.
+    are valid UTF-8, is passed over; a Western single-byte header (ISO-8859-1, the
+    usual server default) yields to the meta tag, valid UTF-8 or a detected CJK
+    charset. The last resort decodes with replacement characters.
     """
     for bom, codec in _BOMS:
         if body.startswith(bom):
             return body[len(bom) :].decode(codec, "replace"), codec
     utf8_valid: bool | None = None
     tried: set[str] = set()
-    for label in (encoding or header_charset(headers), meta_charset(body)):
+    declared = encoding or header_charset(headers)
+    meta = meta_charset(body)
+    labels = [declared, meta]
+    if codec_name(declared) in _WEAK and not body.isascii():
+        # A Western single-byte charset in a header is most often a server default
+        # (Apache's ISO-8859-1), not the page's word: the page's meta tag, valid UTF-8
+        # or a detected CJK charset win over it.
+        if codec_name(meta) not in (None, codec_name(declared)):
+            labels = [meta, declared]
+        elif _is_utf8_with_non_ascii(body):
+            labels = ["utf-8", declared]
+        else:
+            detected = detect_encoding(body)
+            if detected in _LEGACY_MULTIBYTE:
+                labels = [detected, declared]
+    for label in labels:
         codec = codec_name(label)
         if codec is None or codec in tried:
             continue
