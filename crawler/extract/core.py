@@ -228,7 +228,8 @@ def press_of(line: str) -> str | None:
     if is_copyright_line(line):
         match = _COPYRIGHT_PRESS_RE.search(line)
         if match:
-            name = _PRESS_NOISE.sub("", match.group("name")).strip(" -:")
+            name = _PRESS_NOISE.sub("", match.group("name"))
+            name = re.sub(r"\s*[&/]\s*[A-Za-z0-9.-]+$", "", name).strip(" -:")
             if 2 <= len(name) <= 40 and not re.fullmatch(r"[\d\s-]+", name):
                 return name
     return None
