@@ -20,8 +20,8 @@ import argparse
 import json
 import logging
 import os
+import shlex
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -60,10 +60,6 @@ class Firing:
     due: datetime
     enqueued: int
     fired_at: datetime
-
-
-class EnqueueFailed(RuntimeError):
-    """The entry's URLs could not be enqueued (the message says why)."""
 
 
 def lock_key(prefix: str, entry: str, due: datetime) -> str:
@@ -148,7 +144,7 @@ class Scheduler:
                 continue
             try:
                 firing = self._fire(entry, due, now)
-            except redis.RedisError as exc:
+            except (redis.RedisError, BackendUnavailable) as exc:
                 self._redis_failed(exc)
                 break
             self._redis_ok()
@@ -172,7 +168,8 @@ class Scheduler:
             self.client.set(key, mine, ex=self.pending_ttl)
         try:
             count = self.enqueue(entry)
-        except redis.RedisError:
+        except (redis.RedisError, BackendUnavailable):
+            self._release(key, mine)
             raise
         except Exception as exc:
             logger.error("schedule entry %s: enqueue of slot %s failed: %s", entry.name, due.isoformat(), exc)
@@ -192,13 +189,15 @@ class Scheduler:
         )
         self._done.add((entry.name, due.timestamp()))
         logger.info(
-            "schedule entry %s fired (slot %s, %s): enqueued %d URL(s)%s",
+            "schedule entry %s fired (slot %s, %s): %d URL(s) enqueued, %d request(s) pushed%s",
             entry.name,
             due.isoformat(),
             entry.describe(),
+            len(entry.urls),
             count,
-            f" late by {format_duration((now - due).total_seconds())}" if (now - due).total_seconds() >= 1 else "",
+            f", late by {format_duration((now - due).total_seconds())}" if (now - due).total_seconds() >= 1 else "",
         )
+        logger.debug("as `%s` would", shlex.join(["crawler", *enqueue_args(entry)]))
         if self.metrics is not None:
             self.metrics.fired(entry.name, count, fired_at)
         return Firing(entry=entry.name, due=due, enqueued=count, fired_at=fired_at)
@@ -215,11 +214,10 @@ class Scheduler:
             self.metrics.error("redis")
         if self._redis_down_since is None:
             self._redis_down_since = time.monotonic()
-            logger.warning(
-                "Redis does not answer (%s); the scheduler keeps trying and fires what is due when it is back", exc
-            )
+            what = "Redis does not answer" if isinstance(exc, redis.RedisError) else "a backend does not answer"
+            logger.warning("%s (%s); the scheduler keeps trying and fires what is due when it is back", what, exc)
         else:
-            logger.debug("Redis still does not answer: %s", exc)
+            logger.debug("backend still unavailable: %s", exc)
 
     def _redis_ok(self) -> None:
         if self._redis_down_since is not None:
@@ -270,42 +268,21 @@ def enqueue_args(entry: ScheduleEntry) -> list[str]:
     return args
 
 
-def cli_enqueuer(env: dict[str, str] | None = None, *, timeout: float = 120.0) -> Enqueue:
-    """An :data:`Enqueue` that runs ``crawler enqueue`` (``python -m crawler.cli``) for the entry."""
-
-    def enqueue(entry: ScheduleEntry) -> int:
-        cmd = [sys.executable, "-m", "crawler.cli", *enqueue_args(entry)]
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
-        if proc.returncode == 2:
-            raise redis.ConnectionError((proc.stderr or proc.stdout).strip() or "crawler enqueue: backend unavailable")
-        if proc.returncode != 0:
-            raise EnqueueFailed(
-                f"crawler enqueue exited with {proc.returncode}: {(proc.stderr or proc.stdout).strip()[-500:]}"
-            )
-        return len(entry.urls)
-
-    return enqueue
-
-
 def default_enqueuer(settings: Any) -> Enqueue:
-    """Enqueue with the frontier's own function when it exists, else through the CLI."""
-    try:
-        from crawler.frontier import commands as frontier_commands
-    except ImportError:
-        return cli_enqueuer()
-    enqueue_urls = getattr(frontier_commands, "enqueue_urls", None)
-    if enqueue_urls is None:
-        return cli_enqueuer()
+    """An :data:`Enqueue` calling the code of ``crawler enqueue`` in this process
+    (:func:`crawler.frontier.commands.enqueue_urls`); returns the requests pushed.
+
+    List pages are enqueued as seeds: the chain spider reads a page without an article
+    as a list and follows its article links.
+    """
+    from crawler.frontier.commands import enqueue_urls
 
     def enqueue(entry: ScheduleEntry) -> int:
-        result = enqueue_urls(
-            settings,
-            list(entry.urls),
-            profile=entry.profile,
-            direction=entry.direction,
-            max_pages=entry.max_pages,
+        return int(
+            enqueue_urls(
+                settings, list(entry.urls), profile=entry.profile, direction=entry.direction, max_pages=entry.max_pages
+            )
         )
-        return int(result) if isinstance(result, int) else len(entry.urls)
 
     return enqueue
 
@@ -402,7 +379,7 @@ def _print_firings(fired: Iterable[Firing], entries: Sequence[ScheduleEntry]) ->
     fired = list(fired)
     names = {f.entry for f in fired}
     for firing in fired:
-        print(f"fired {firing.entry}: slot {firing.due.isoformat()}, {firing.enqueued} URL(s) enqueued")
+        print(f"fired {firing.entry}: slot {firing.due.isoformat()}, {firing.enqueued} request(s) pushed")
     now = datetime.now(UTC)
     for entry in entries:
         if entry.name not in names:
