@@ -95,6 +95,8 @@ CRAWLER_MIN_BODY_CHARS = 1
 CRAWLER_MAX_TITLE_CHARS = 1_000
 #: Days into the future a published date may lie before the item is rejected.
 CRAWLER_MAX_FUTURE_DAYS = 2
+#: Longest article URL accepted, in characters (PostgreSQL cannot index much longer keys).
+CRAWLER_MAX_URL_CHARS = 2_000
 
 # --- Operations ---------------------------------------------------------------
 
