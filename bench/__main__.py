@@ -1,0 +1,195 @@
+"""``python -m bench`` (``make bench``): print every benchmark figure, write docs/benchmarks.md.
+
+Starts the benchmark site server, a private ``redis-server`` and a temporary database,
+then, in rounds that interleave the systems, crawls the whole site with the service
+(one worker, then two) and with the baselines of :mod:`bench.baselines`; then measures
+Redis memory per seen URL (:mod:`bench.redis_memory`) and the store pipeline
+(:mod:`bench.store`). Everything it started is stopped and dropped at the end.
+
+``--quick`` crawls a small site once and does not write the docs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import shlex
+import sys
+import time
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import report
+from bench.backends import PrivateRedis, TempDatabase, admin_database_url
+from bench.crawl import SERVICE_SETTINGS, run_baseline, run_service
+from bench.site_server import BenchSite
+
+FULL = {"boards": 40, "posts": 250, "page_kib": 30, "reposts": 200}
+QUICK = {"boards": 10, "posts": 60, "page_kib": 30, "reposts": 30}
+
+#: Order of the crawls within a round.
+SYSTEMS = ("service-1", "tuned", "default", "default-items1", "scrapy-redis", "service-2")
+
+NOTES = [
+    "service, N workers: `crawler enqueue` of the seeds, then N `crawler worker --exit-when-idle 3` "
+    "processes on a private redis-server and a fresh database: Redis frontier with leases and "
+    "dedup, fleet politeness, extraction by site profile, validation, content dedup and batched "
+    "PostgreSQL store. Settings: "
+    + ", ".join(f"`{k}={json.dumps(v)}`" for k, v in SERVICE_SETTINGS.items())
+    + ".",
+    "plain Scrapy, tuned: the same chain walk in `bench/baselines.py` (parsel CSS inside "
+    "`article#bo_v`, item per page, follow 이전글/다음글), Scrapy's memory scheduler and "
+    "dupefilter, no pipeline; CONCURRENT_REQUESTS and _PER_DOMAIN 64, CONCURRENT_ITEMS 1, "
+    "LOG_LEVEL WARNING, cookies, stats, referer, depth, url-length, robots, compression, proxy, "
+    "auth, default-headers and meta-refresh middlewares and the unused extensions off.",
+    "plain Scrapy, default settings: the same spider with Scrapy's defaults (16 requests, 8 per "
+    "domain, CONCURRENT_ITEMS 100) and LOG_LEVEL INFO (the default DEBUG would log every request).",
+    "CONCURRENT_ITEMS=1: the default settings with only that changed: each response's output is "
+    "processed by up to CONCURRENT_ITEMS asyncio tasks, which for one item and two links is pure overhead.",
+    "scrapy-redis: stock scrapy-redis 0.9 (its Redis scheduler with the pickle serializer and its "
+    "SHA1-hex set dupefilter) with a pipeline doing one `INSERT ... ON CONFLICT DO NOTHING` and one "
+    "commit per item on a synchronous psycopg connection. On Scrapy 2.19 `RedisSpider` reads its "
+    "start URLs only through its `spider_idle` hook (Scrapy no longer calls `start_requests`; it "
+    "calls `async def start()`), with ScrapyDeprecationWarnings for its stats calls; the benchmark "
+    "uses a plain `Spider` whose `start()` yields the seeds, with the scrapy-redis scheduler and "
+    "dupefilter, which work.",
+]
+
+
+def _section(name: str, func: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Run one measurement module; a failure becomes an ``error`` entry, not a crash."""
+    try:
+        return dict(func(*args, **kwargs))
+    except Exception as exc:
+        traceback.print_exc()
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def _measure_redis_memory(n: int) -> dict[str, Any]:
+    try:
+        from bench import redis_memory
+    except ImportError as exc:
+        return {"error": f"bench/redis_memory.py is missing ({exc})"}
+    return _section("redis_memory", redis_memory.run, n)
+
+
+def _measure_store(n_items: int) -> dict[str, Any]:
+    try:
+        from bench import store
+    except ImportError as exc:
+        return {"error": f"bench/store.py is missing ({exc})"}
+    return _section("store", store.run, n_items)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small site, one round, no docs written")
+    parser.add_argument("--rounds", type=int, default=3, help="most rounds of crawls (default 3)")
+    parser.add_argument(
+        "--budget", type=float, default=600, help="seconds of crawling after which no new round starts"
+    )
+    parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated subset of " + ",".join(SYSTEMS))
+    parser.add_argument("--urls", type=int, default=None, help="URLs of the Redis memory measure (1,000,000)")
+    parser.add_argument("--items", type=int, default=None, help="items of the store measure (20,000)")
+    parser.add_argument("--no-docs", action="store_true", help="print only; do not write docs/")
+    parser.add_argument("--json", metavar="FILE", help="also write every figure as JSON here")
+    args = parser.parse_args(argv)
+    shape = QUICK if args.quick else FULL
+    rounds = 1 if args.quick else max(1, args.rounds)
+    n_urls = args.urls or (100_000 if args.quick else 1_000_000)
+    n_items = args.items or (2_000 if args.quick else 20_000)
+    systems = [s for s in args.systems.split(",") if s]
+    unknown = set(systems) - set(SYSTEMS)
+    if unknown:
+        parser.error(f"unknown systems: {', '.join(sorted(unknown))}")
+
+    started = time.time()
+    command = "python -m bench " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    results: dict[str, Any] = {"command": command.strip(), "notes": NOTES}
+    results["machine"] = report.machine(admin_database_url())
+    print(f"machine: {json.dumps(results['machine'], ensure_ascii=False)}", flush=True)
+
+    from bench import server_check
+
+    results["server_check"] = _section("server_check", server_check.run, boards=10, posts=100)
+    print(f"site server check: {json.dumps(results['server_check'])}", flush=True)
+
+    site = BenchSite.start(**shape)
+    redis = PrivateRedis()
+    db = TempDatabase()
+    crawls: dict[str, list[dict[str, Any]]] = {s: [] for s in systems}
+    try:
+        results["site"] = {**shape, "pages": site.meta["pages"], "distinct_bodies": site.meta["distinct_bodies"],
+                           "page_bytes": site.meta["page_bytes"]}  # fmt: skip
+        print(f"site: {json.dumps(results['site'])} at {site.base_url}", flush=True)
+        crawl_started = time.monotonic()
+        done_rounds = 0
+        for rnd in range(rounds):
+            round_started = time.monotonic()
+            for system in systems:
+                t0 = time.monotonic()
+                try:
+                    if system.startswith("service-"):
+                        res = run_service(site, redis, db, workers=int(system.split("-")[1]))
+                    elif system == "scrapy-redis":
+                        res = run_baseline(system, site, redis=redis, db=db)
+                    else:
+                        res = run_baseline(system, site)
+                except Exception as exc:
+                    traceback.print_exc()
+                    res = {"pages_per_s": 0.0, "complete": False, "error": f"{type(exc).__name__}: {exc}"}
+                crawls[system].append(res)
+                shown = {k: v for k, v in res.items() if k not in ("logs",)}
+                print(f"round {rnd + 1} {system}: {json.dumps(shown, ensure_ascii=False)} "
+                      f"({time.monotonic() - t0:.0f}s)", flush=True)  # fmt: skip
+            done_rounds += 1
+            spent = time.monotonic() - crawl_started
+            per_round = time.monotonic() - round_started
+            if spent + per_round > args.budget:
+                break
+        results["rounds"] = done_rounds
+        results["crawls"] = crawls
+    finally:
+        site.stop()
+        redis.stop()
+        with contextlib.suppress(Exception):
+            db.drop()
+
+    table = report.crawl_table(crawls)
+    results["crawl_table"] = table
+    by_key = {r["key"]: r for r in table}
+    if "service-1" in by_key and by_key["service-1"]["ratio_to_tuned"] is not None:
+        ratio = by_key["service-1"]["ratio_to_tuned"]
+        results["target"] = {"ratio": ratio, "met": ratio >= 0.9}
+    if "service-1" in by_key and "service-2" in by_key and by_key["service-1"]["median"]:
+        results["scaling"] = round(by_key["service-2"]["median"] / by_key["service-1"]["median"], 2)
+
+    print(f"measuring Redis memory per seen URL at {n_urls} URLs", flush=True)
+    results["redis_memory"] = _measure_redis_memory(n_urls)
+    print(f"measuring the store pipeline with {n_items} items", flush=True)
+    results["store"] = _measure_store(n_items)
+
+    results["elapsed_s"] = time.time() - started
+    results["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    print()
+    print(report.format_summary(results), flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+    if not args.quick and not args.no_docs:
+        report.DOCS.mkdir(exist_ok=True)
+        plot_name = "benchmarks.png"
+        try:
+            report.plot(results, report.DOCS / plot_name)
+        except Exception:
+            traceback.print_exc()
+            plot_name = None  # type: ignore[assignment]
+        report.write_markdown(results, report.DOCS / "benchmarks.md", plot_name)
+        print(f"\nwrote {report.DOCS / 'benchmarks.md'}" + (f" and {report.DOCS / plot_name}" if plot_name else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

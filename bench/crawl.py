@@ -1,0 +1,173 @@
+"""Crawl the benchmark site with the whole service, and with the baselines, timed alike.
+
+Every crawl is timed by the site server: from its first article hit to its last one,
+or to the last row written to PostgreSQL when the crawler stores (whichever is later),
+so that process start-up is left out for every crawler and storage is counted for
+those that store. pages/s is the article pages fetched in that window divided by it.
+
+The service runs as an operator runs it: ``crawler enqueue`` of the seeds, then one or
+more ``crawler worker --exit-when-idle S`` processes, with ``DATABASE_URL``,
+``REDIS_URL`` and ``CRAWLER_*`` settings in their environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.backends import PrivateRedis, TempDatabase
+from bench.site_server import BenchSite
+
+#: Settings of the service in the benchmark: the same per-host concurrency as the tuned
+#: Scrapy spider, and the loopback bench site allowed.
+SERVICE_SETTINGS: dict[str, Any] = {
+    "CRAWLER_CONCURRENT_REQUESTS": 64,
+    "CRAWLER_CONCURRENT_REQUESTS_PER_DOMAIN": 64,
+    "CRAWLER_DOMAIN_CONCURRENCY": 64,
+    "CRAWLER_ALLOWED_PRIVATE_HOSTS": ["127.0.0.1"],
+    "CRAWLER_LOG_LEVEL": "INFO",
+}
+
+
+def service_env(database_url: str, redis_url: str, prefix: str, settings: dict[str, Any]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRAWLER_")}
+    env.update(DATABASE_URL=database_url, REDIS_URL=redis_url, CRAWLER_REDIS_PREFIX=prefix, PYTHONUNBUFFERED="1")
+    for key, value in settings.items():
+        env[key] = value if isinstance(value, str) else json.dumps(value)
+    return env
+
+
+def _crawler(*args: str) -> list[str]:
+    return [sys.executable, "-m", "crawler.cli", *args]
+
+
+def _window(site_stats: dict[str, Any], db_last: float | None) -> float:
+    end = max(site_stats["last_hit"], db_last or 0.0)
+    return max(end - site_stats["first_hit"], 1e-9)
+
+
+def run_service(
+    site: BenchSite,
+    redis: PrivateRedis,
+    db: TempDatabase,
+    *,
+    workers: int = 1,
+    settings: dict[str, Any] | None = None,
+    idle_exit: float = 3.0,
+    timeout: float = 600.0,
+    log_dir: Path | None = None,
+) -> dict[str, Any]:
+    """One crawl of the whole site by ``workers`` worker processes; figures and checks."""
+    redis.flush()
+    db.reset()
+    site.reset()
+    env = service_env(db.url, redis.url, "bench", {**SERVICE_SETTINGS, **(settings or {})})
+    enq = subprocess.run(
+        _crawler("enqueue", *site.seeds, "--direction", "both"), env=env, capture_output=True, text=True, timeout=120
+    )
+    if enq.returncode != 0:
+        raise RuntimeError(f"crawler enqueue failed ({enq.returncode}): {enq.stderr[-2000:]}")
+    log_dir = log_dir or Path(tempfile.mkdtemp(prefix="bench-logs-"))
+    procs = []
+    logs = []
+    for i in range(workers):
+        log_path = log_dir / f"worker-{workers}-{i}.log"
+        fh = open(log_path, "wb")  # noqa: SIM115
+        logs.append((log_path, fh))
+        worker_env = dict(env, CRAWLER_WORKER_ID=f"bench-{i}")
+        procs.append(
+            subprocess.Popen(
+                _crawler("worker", "--exit-when-idle", str(idle_exit)),
+                env=worker_env,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+            )
+        )
+    deadline = time.monotonic() + timeout
+    codes = []
+    for proc in procs:
+        try:
+            codes.append(proc.wait(max(1.0, deadline - time.monotonic())))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            codes.append(proc.wait())
+    for _, fh in logs:
+        fh.close()
+    stats = site.stats()
+    stored_urls = int(db.scalar("SELECT count(*) FROM article_urls") or 0)
+    articles = int(db.scalar("SELECT count(*) FROM articles") or 0)
+    rejected = int(db.scalar("SELECT count(*) FROM rejected_items") or 0)
+    db_last = db.scalar("SELECT extract(epoch FROM max(last_seen_at)) FROM article_urls")
+    window = _window(stats, float(db_last) if db_last is not None else None)
+    result = {
+        "system": f"service, {workers} worker{'s' if workers > 1 else ''}",
+        "workers": workers,
+        "pages_fetched": stats["article_hits"],
+        "urls_stored": stored_urls,
+        "articles_stored": articles,
+        "rejected": rejected,
+        "seconds": round(window, 3),
+        "pages_per_s": round(stats["article_hits"] / window, 1),
+        "exit_codes": codes,
+        "complete": stored_urls == site.meta["pages"] and articles == site.meta["distinct_bodies"],
+        "logs": [str(p) for p, _ in logs],
+    }
+    if not result["complete"] or any(codes):
+        tail = Path(logs[0][0]).read_text(errors="replace").splitlines()[-30:]
+        result["log_tail"] = tail
+    return result
+
+
+def run_baseline(
+    mode: str,
+    site: BenchSite,
+    *,
+    redis: PrivateRedis | None = None,
+    db: TempDatabase | None = None,
+    timeout: float = 600.0,
+) -> dict[str, Any]:
+    """One crawl of the whole site by a baseline of :mod:`bench.baselines`; figures."""
+    site.reset()
+    if redis is not None:
+        redis.flush()
+    if db is not None:
+        db.reset()
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        json.dump(site.seeds, fh)
+        seeds_file = fh.name
+    cmd = [sys.executable, "-m", "bench.baselines", mode, "--seeds", seeds_file]
+    if redis is not None:
+        cmd += ["--redis-url", redis.url]
+    if db is not None:
+        cmd += ["--database-url", db.url]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    finally:
+        os.unlink(seeds_file)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("BENCH-RESULT ")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"baseline {mode} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    inner = json.loads(lines[-1].split(" ", 1)[1])
+    stats = site.stats()
+    db_last = None
+    stored = None
+    if db is not None:
+        value = db.scalar("SELECT extract(epoch FROM max(first_seen_at)) FROM articles")
+        db_last = float(value) if value is not None else None
+        stored = int(db.scalar("SELECT count(*) FROM articles") or 0)
+    window = _window(stats, db_last)
+    return {
+        "system": mode,
+        "pages_fetched": stats["article_hits"],
+        "items": inner["items"],
+        "articles_stored": stored,
+        "seconds": round(window, 3),
+        "pages_per_s": round(stats["article_hits"] / window, 1),
+        "complete": inner["items"] == site.meta["pages"],
+    }
