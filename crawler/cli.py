@@ -87,7 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="the main job: crawl the demo site (or URL) end to end")
     p.add_argument("urls", nargs="*", metavar="URL", help="seeds (default: the bundled demo site)")
-    p.add_argument("--data-dir", default=".data", help="where private servers keep their data")
+    p.add_argument(
+        "--data-dir", help="where private servers keep their data and workers their logs (default: .data)"
+    )
     p.add_argument("--max-pages", type=int, help="most articles to walk from each seed")
     p.add_argument("--profile", help="site profile of the seeds (default: matched per page)")
     p.add_argument("--direction", choices=("prev", "next", "both"), help="walk direction from the seeds")

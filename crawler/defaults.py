@@ -112,3 +112,5 @@ CRAWLER_WORKER_ID = ""
 CRAWLER_SCHEDULE_FILE = ""
 #: Seconds between checks of the schedule for due entries.
 CRAWLER_SCHEDULE_TICK = 1.0
+#: Folder of ``crawler run``'s private PostgreSQL/Redis and worker logs (relative to the working directory).
+CRAWLER_DATA_DIR = ".data"

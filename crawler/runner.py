@@ -139,7 +139,7 @@ class Run:
         self.args = args
         self.out = out or sys.stdout
         self.settings = get_settings()
-        self.data_dir = Path(args.data_dir)
+        self.data_dir = Path(args.data_dir or self.settings.get("CRAWLER_DATA_DIR"))
         self.demo = not args.urls
         self.started = time.monotonic()
 
@@ -181,8 +181,8 @@ class Run:
             env = self._env(seeds)
             before = self._db_counts()
             self._enqueue(seeds, env)
-            code = self._crawl(env, before)
-            self._summary(before, expected, seeds)
+            code, progress = self._crawl(env, before)
+            self._summary(before, expected, seeds, progress)
             return code
         finally:
             if server is not None:
@@ -231,7 +231,7 @@ class Run:
         _run_checked(cmd, env, "crawler enqueue", self.out)
         self.say(f"Enqueued {len(seeds)} seed(s) under Redis prefix {self.prefix!r}.")
 
-    def _crawl(self, env: Mapping[str, str], before: dict[str, int]) -> int:
+    def _crawl(self, env: Mapping[str, str], before: dict[str, int]) -> tuple[int, Progress]:
         idle = self.args.idle if self.args.idle is not None else (DEMO_IDLE_SECONDS if self.demo else SITE_IDLE_SECONDS)
         logs_dir = self.data_dir / "logs"
         logs_dir.mkdir(parents=True, exist_ok=True)
@@ -270,9 +270,9 @@ class Run:
                 if tty:
                     print("\r" + line.ljust(len(last_line)), end="", file=self.out, flush=True)
                     last_line = line
-                elif line.split("  ", 1)[1] != last_line or now - last_print > 10:
+                elif progress.line(0) != last_line or now - last_print > 10:
                     self.say(line)
-                    last_line, last_print = line.split("  ", 1)[1], now
+                    last_line, last_print = progress.line(0), now
                 if not alive:
                     break
                 time.sleep(0.5)
@@ -293,7 +293,7 @@ class Run:
             lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
             for text in lines[-25:]:
                 self.say("    " + text)
-        return 1 if failed else 0
+        return (1 if failed else 0), progress
 
     def _progress(
         self,
@@ -336,7 +336,7 @@ class Run:
         with pg_connect(self.services.database_url) as conn:
             return counts(conn)
 
-    def _summary(self, before: dict[str, int], expected: int | None, seeds: list[str]) -> None:
+    def _summary(self, before: dict[str, int], expected: int | None, seeds: list[str], progress: Progress) -> None:
         from crawler.localservices import psql_command
 
         url = self.services.database_url
@@ -345,9 +345,10 @@ class Run:
         elapsed = time.monotonic() - self.started
         self.say()
         self.say(
-            f"Done in {elapsed:.1f}s: {new} new article(s) stored, "
+            f"Done in {elapsed:.1f}s: {progress.fetched} page(s) fetched, {new} new article(s) stored, "
             f"{now['duplicates'] - before.get('duplicates', 0)} duplicate URL(s), "
-            f"{now['rejected'] - before.get('rejected', 0)} rejected."
+            + (f"{progress.unchanged} already stored and unchanged, " if progress.unchanged else "")
+            + f"{now['rejected'] - before.get('rejected', 0)} rejected."
         )
         with pg_connect(url) as conn:
             if self.demo:
@@ -362,13 +363,13 @@ class Run:
                 "SELECT site, count(*) FROM articles GROUP BY site ORDER BY 2 DESC, 1 LIMIT 10"
             ).fetchall()
             latest = conn.execute(
-                "SELECT published_at, title FROM articles ORDER BY first_seen_at DESC, id DESC LIMIT 3"
+                "SELECT published_at, title FROM articles ORDER BY published_at DESC NULLS LAST, id DESC LIMIT 3"
             ).fetchall()
         self.say(f"The database holds {now['articles']} article(s) at {now['urls']} URL(s):")
         for site, count in by_site:
             self.say(f"    {site or '(no site)':<30} {count}")
         if latest:
-            self.say("Latest stored:")
+            self.say("Latest published:")
             for published, title in latest:
                 when = published.isoformat() if published is not None else "(no date)"
                 self.say(f"    {when}  {title}")
@@ -378,6 +379,12 @@ class Run:
         self.say("Query them:")
         query = "SELECT published_at, title, url FROM articles ORDER BY first_seen_at DESC LIMIT 10"
         self.say(f"    {psql_command()} {shlex.quote(url)} -c {shlex.quote(query)}")
+        stats_env = env_prefix
+        if self.services.private_redis:
+            stats_env += f"REDIS_URL={shlex.quote(self.services.redis_url)} "
+        if self.prefix != self.settings.get("CRAWLER_REDIS_PREFIX"):
+            stats_env += f"CRAWLER_REDIS_PREFIX={shlex.quote(self.prefix)} "
+        self.say(f"    {stats_env}{crawler} stats")
         self.say(f"    {env_prefix}{crawler} export --format jsonl -o articles.jsonl")
         self.say(
             f"    {env_prefix}{crawler} export --format csv --site {by_site[0][0] if by_site else 'example.org'}"
@@ -400,9 +407,10 @@ class Run:
 
 def stop(args: argparse.Namespace, out: IO[str]) -> int:
     """``crawler run --stop-services``."""
+    from crawler.config import get_settings
     from crawler.localservices import read_state, stop_services
 
-    data_dir = Path(args.data_dir)
+    data_dir = Path(args.data_dir or get_settings().get("CRAWLER_DATA_DIR"))
     state = read_state(data_dir)
     stopped = stop_services(data_dir)
     if stopped:
