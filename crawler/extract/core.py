@@ -10,6 +10,7 @@ code hook (``crawler.extract.hooks``), then by the fallbacks every profile share
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from functools import cached_property
@@ -24,12 +25,14 @@ from crawler.extract.dates import DEFAULT_TIMEZONE, get_zone, parse_date, to_iso
 from crawler.extract.encoding import decode_html
 from crawler.extract.html import (
     absolute_link,
+    first_line,
     json_ld_article,
     ld_name,
     text_lines,
     text_of,
 )
 from crawler.extract.profiles import GENERIC, Profile, Registry, load, select
+from crawler.extract.query import Source, compile_union
 from crawler.items import ArticleItem, Image
 from crawler.text import (
     REPORTER_RE,
@@ -41,6 +44,11 @@ from crawler.text import (
     reporter_of,
 )
 from crawler.urls import canonicalize_url, site_of
+
+_BASE_HREF = etree.XPath("//base/@href", smart_strings=False)
+_CANONICAL = etree.XPath("//link[@rel='canonical']/@href", smart_strings=False)
+_TITLE = etree.XPath("//title/text()", smart_strings=False)
+_JSON_LD = etree.XPath("//script[@type='application/ld+json']/text()", smart_strings=False)
 
 
 class NoArticleError(ValueError):
@@ -70,6 +78,8 @@ NEXT_LABELS = frozenset(
 #: Labels that may also start a longer anchor text ("이전글 제목...").
 _PREV_PREFIXES = ("이전글 ", "이전 글 ", "이전기사 ", "previous post ", "previous article ", "older post ")
 _NEXT_PREFIXES = ("다음글 ", "다음 글 ", "다음기사 ", "next post ", "next article ", "newer post ")
+_LABEL_HINT_RE = re.compile("이전|다음|prev|next|older|newer", re.I)
+_PREFIX_HEADS = tuple({p.split()[0] for p in _PREV_PREFIXES + _NEXT_PREFIXES})
 _PAGINATION_RE = re.compile(r"pag(?:ination|ing|er)|pg_|page-numbers|paginate|bo_pg|list_page", re.I)
 #: A label ending the text right before a link (``관련자료 이전 <a>``, ``다음글 : <a>``).
 _TRAILING_LABEL_RE = re.compile(
@@ -79,6 +89,18 @@ _TRAILING_LABEL_RE = re.compile(
 )
 #: Longest text before a link that may still be a label.
 _LABEL_MAX = 24
+
+
+def _quick_label(anchor: Any) -> str | None:
+    """:func:`label_kind` of an anchor's own text, skipping long texts cheaply."""
+    text = "".join(anchor.itertext())
+    if len(text) > 200 or not _LABEL_HINT_RE.search(text):
+        return None
+    if len(text) > 40:
+        head = " ".join(text.split()[:3]).lower()
+        if not head.startswith(_PREFIX_HEADS):
+            return None
+    return label_kind(text)
 
 
 def label_kind(text: str | None) -> str | None:
@@ -162,11 +184,10 @@ def largest_text_block(root: Any) -> Any | None:
             scores[parent] = scores.get(parent, 0.0) + amount / 2
 
     for el in root.iter(*_PARAGRAPH_TAGS):
-        text = el.text_content() if hasattr(el, "text_content") else "".join(el.itertext())
-        length = len(text.strip())
+        length = len("".join(el.itertext()).strip())
         if length < 2:
             continue
-        links = sum(len(a.text_content().strip()) for a in el.iter("a"))
+        links = sum(len("".join(a.itertext()).strip()) for a in el.iter("a"))
         credit(el.getparent(), length - 2 * links)
     for el in root.iter(*_CONTAINER_TAGS):
         own = _own_text_len(el)
@@ -278,8 +299,13 @@ class ArticlePage:
         *,
         fetched_at: datetime | None = None,
         default_timezone: str = DEFAULT_TIMEZONE,
+        source: str | Source | None = None,
     ) -> None:
+        #: The page's HTML source, when known: selectors naming ids or classes it does
+        #: not contain are skipped without being evaluated.
+        self.html = Source(source) if isinstance(source, str) else source
         self.sel = selector
+        self.root = selector.root
         self.url = url
         self.profile = profile
         self.fetched_at = fetched_at
@@ -291,18 +317,17 @@ class ArticlePage:
         self.tz: tzinfo = get_zone(zone or default_timezone)
         self.convert_dates = zone is not None
         self._generic_used = False
-        base = selector.xpath("//base/@href").get()
-        self.base_url = (absolute_link(base, url) or url) if base else url
+        base = _BASE_HREF(self.root)
+        self.base_url = (absolute_link(base[0], url) or url) if base else url
 
     # --- selector helpers --------------------------------------------------------
 
-    def first_text(self, queries: tuple[str, ...] | list[str], within: Selector | None = None) -> str | None:
+    def first_text(self, queries: tuple[str, ...] | list[str], within: Any | None = None) -> str | None:
         """Text of the first of ``queries`` that yields any (attribute, text or element)."""
-        scope = within if within is not None else self.sel
+        scope = within if within is not None else self.root
         for query in queries:
-            for result in select(scope, query):
-                root = result.root
-                value = normalize_line(root) if isinstance(root, str) else text_of(root)
+            for node in select(scope, query, self.html):
+                value = normalize_line(node) if isinstance(node, str) else text_of(node)
                 if value:
                     return value
         return None
@@ -310,8 +335,8 @@ class ArticlePage:
     def first_link(self, queries: tuple[str, ...] | list[str]) -> str | None:
         """The first absolute http(s) link that one of ``queries`` yields."""
         for query in queries:
-            for result in select(self.sel, query):
-                link = self._link_of(result.root)
+            for node in select(self.root, query, self.html):
+                link = self._link_of(node)
                 if link:
                     return link
         return None
@@ -327,26 +352,45 @@ class ArticlePage:
                 return link
         return None
 
+    @cached_property
+    def metas(self) -> dict[str, str]:
+        """``<meta>`` contents by ``property``, ``name`` or ``itemprop`` (first one wins)."""
+        found: dict[str, str] = {}
+        for el in self.root.iter("meta"):
+            content = el.get("content")
+            if not content or not content.strip():
+                continue
+            for attr in ("property", "name", "itemprop"):
+                key = el.get(attr)
+                if key and key not in found:
+                    found[key] = content
+        return found
+
     def meta(self, *names: str) -> str | None:
         """Content of the first ``<meta property|name=...>`` among ``names`` with a value."""
+        metas = self.metas
         for name in names:
-            value = self.sel.xpath(
-                f"//meta[@property='{name}' or @name='{name}' or @itemprop='{name}']/@content"
-            ).get()
-            if value and value.strip():
+            value = metas.get(name)
+            if value:
                 return normalize_line(value)
         return None
 
     @cached_property
     def json_ld(self) -> dict[str, Any]:
         """The page's JSON-LD article object (``{}`` when none)."""
-        scripts = self.sel.xpath("//script[@type='application/ld+json']/text()").getall()
+        scripts = _JSON_LD(self.root)
         return (json_ld_article(scripts) or {}) if scripts else {}
+
+    @cached_property
+    def page_title(self) -> str:
+        """The text of ``<title>``, normalized (``""`` when none)."""
+        titles = _TITLE(self.root)
+        return normalize_line(titles[0]) if titles else ""
 
     @cached_property
     def page_lines(self) -> list[str]:
         """The visible text of the whole page as lines (read only by fallbacks)."""
-        return text_lines(self.sel.root)
+        return text_lines(self.root)
 
     def date(self, text: str | None, *, slow: bool | None = None) -> datetime | None:
         """``text`` read as a date in the site's zone (see :mod:`crawler.extract.dates`)."""
@@ -361,37 +405,39 @@ class ArticlePage:
     # --- body ------------------------------------------------------------------
 
     @cached_property
-    def body_selector(self) -> Selector | None:
-        """The body element chosen by the profile (or the largest text block), boilerplate dropped."""
+    def body_element(self) -> Any | None:
+        """The body element the profile's selectors find, its ``drop`` selectors removed."""
         for query in self.profile.body:
-            for result in select(self.sel, query):
-                if not isinstance(result.root, str):
-                    self._drop_in(result)
-                    return result
+            for node in select(self.root, query, self.html):
+                if not isinstance(node, str):
+                    self._drop_in(node)
+                    return node
         return None
 
-    def _drop_in(self, scope: Selector) -> None:
-        for query in self.profile.drop:
-            for result in select(scope, query):
-                if not isinstance(result.root, str) and result.root is not scope.root:
-                    _drop(result.root)
+    def _drop_in(self, scope: Any) -> None:
+        union = compile_union(self.profile.drop)
+        if union is None:
+            return
+        for node in union(scope):
+            if not isinstance(node, str) and node is not scope:
+                _drop(node)
 
     @cached_property
-    def generic_body(self) -> Selector | None:
+    def generic_body(self) -> Any | None:
         """The largest text block, when the profile's body selectors found nothing."""
-        root = self.sel.root
+        root = self.root
         for el in list(root.iter("script", "style", "noscript", "template")):
             _drop(el)
         best = largest_text_block(root)
         if best is None:
             return None
         _strip_boilerplate(best)
-        return Selector(root=best, type="html")
+        return best
 
     @cached_property
     def raw_lines(self) -> list[str]:
         """The body's lines before boilerplate is dropped (reporter and press are read here)."""
-        body = self.body_selector
+        body = self.body_element
         if body is not None:
             lines = self._lines_of(body)
             if lines:
@@ -399,7 +445,7 @@ class ArticlePage:
         article_body = self.json_ld.get("articleBody")
         generic = self.generic_body
         if generic is not None:
-            lines = text_lines(generic.root)
+            lines = text_lines(generic)
             if sum(map(len, lines)) >= MIN_GENERIC_BODY:
                 self._generic_used = True
                 return lines
@@ -407,16 +453,16 @@ class ArticlePage:
             return [line for line in map(normalize_line, article_body.splitlines()) if line]
         return []
 
-    def _lines_of(self, body: Selector) -> list[str]:
+    def _lines_of(self, body: Any) -> list[str]:
         br = " " if self.profile.paragraph_br == "space" else "\n"
         for query in self.profile.paragraphs:
-            elements = [r.root for r in select(body, query) if not isinstance(r.root, str)]
+            elements = [node for node in select(body, query, self.html) if not isinstance(node, str)]
             if elements:
                 lines: list[str] = []
                 for el in elements:
                     lines.extend(text_lines(el, br=br))
                 return lines
-        return text_lines(body.root)
+        return text_lines(body)
 
     @cached_property
     def body_text(self) -> str:
@@ -425,10 +471,11 @@ class ArticlePage:
 
     @property
     def body_root(self) -> Any | None:
-        body = self.body_selector
+        """The element the body was read from (None when it came from JSON-LD)."""
+        body = self.body_element
         if body is None and self._generic_used:
             body = self.generic_body
-        return body.root if body is not None else None
+        return body
 
     # --- fields --------------------------------------------------------------------
 
@@ -451,16 +498,15 @@ class ArticlePage:
         head = self.board_header()
         if head:
             return head[0]
-        page_title = self.sel.xpath("//title/text()").get()
-        if page_title and page_title.strip():
-            parts = [p for p in _TITLE_SPLIT_RE.split(normalize_line(page_title)) if p]
+        page_title = self.page_title
+        if page_title:
+            parts = [p for p in _TITLE_SPLIT_RE.split(page_title) if p]
             return max(parts, key=len) if parts else None
         return self.first_text(("h2",))
 
     def board_header(self) -> tuple[str, str] | None:
         """``(title, date)`` of board chrome printed as text before the body (the seed's form)."""
-        lines = self.page_lines
-        match = _BOARD_HEADER_RE.match(lines[0]) if lines else None
+        match = _BOARD_HEADER_RE.match(first_line(self.root))
         if match:
             return match.group("title").strip(), match.group("date")
         return None
@@ -563,7 +609,7 @@ class ArticlePage:
 
     def site_from_title(self, title: str | None) -> str | None:
         """The site's name after the article title in ``<title>`` (``제목 - 지역소식``)."""
-        page_title = normalize_line(self.sel.xpath("//title/text()").get() or "")
+        page_title = self.page_title
         if not title or not page_title.startswith(title):
             return None
         match = _TITLE_SPLIT_RE.match(page_title, len(title))
@@ -606,7 +652,7 @@ class ArticlePage:
         found: dict[str, Image] = {}
         nodes: list[Any] = []
         for query in self.profile.images:
-            nodes.extend(r.root for r in select(self.sel, query) if not isinstance(r.root, str))
+            nodes.extend(node for node in select(self.root, query, self.html) if not isinstance(node, str))
         root = self.body_root
         if root is not None:
             nodes.extend(root.iter("img"))
@@ -636,8 +682,7 @@ class ArticlePage:
             node = node.getparent()
         if node is None:
             return None
-        figure = Selector(root=node, type="html")
-        return self.first_text(self.profile.caption, within=figure)
+        return self.first_text(self.profile.caption, within=node)
 
     def prev_next(self) -> tuple[str | None, str | None]:
         return self.first_link(self.profile.prev), self.first_link(self.profile.next)
@@ -670,20 +715,24 @@ class ArticlePage:
         """
         out: list[tuple[str, str]] = []
         body = self.body_root
-        for anchor in self.sel.root.iter("a"):
-            link = absolute_link(anchor.get("href"), self.base_url)
-            if not link or urlsplit(link).path in ("", "/"):
+        for anchor in self.root.iter("a"):
+            href = anchor.get("href")
+            if not href:
                 continue
-            kind = label_kind(text_of(anchor))
+            kind = _quick_label(anchor)
             if kind is None:
                 label = anchor.get("aria-label") or anchor.get("title")
                 if not label:
-                    alts = anchor.xpath(".//img/@alt")
-                    label = alts[0] if alts else None
-                kind = label_kind(label)
+                    for img in anchor.iter("img"):
+                        label = img.get("alt")
+                        break
+                kind = label_kind(label) if label and len(label) <= 80 else None
             if kind is None:
                 kind = self._label_before(anchor)
-            if kind is None or self._in_chrome(anchor, body):
+            if kind is None:
+                continue
+            link = absolute_link(href, self.base_url)
+            if not link or urlsplit(link).path in ("", "/") or self._in_chrome(anchor, body):
                 continue
             out.append((kind, link))
         return out
@@ -700,16 +749,18 @@ class ArticlePage:
                 previous = previous.getprevious()  # comments
             before = (previous.tail if previous is not None else parent.text) or ""
             if before.strip():
-                before = before.strip()
-                if len(before) > _LABEL_MAX:
-                    before = before[-_LABEL_MAX:]
+                before = before.strip()[-_LABEL_MAX:]
+                if not _LABEL_HINT_RE.search(before):
+                    return None
                 match = _TRAILING_LABEL_RE.search(" " + before)
                 return label_kind(match.group(1)) if match else None
             if previous is not None:
                 if previous.tag == "a":
                     return None
-                text = text_of(previous)
-                return label_kind(text) if len(text) <= _LABEL_MAX else None
+                text = "".join(previous.itertext())
+                if len(text) > 3 * _LABEL_MAX or not _LABEL_HINT_RE.search(text):
+                    return None
+                return label_kind(text)
             if parent.tag in ("body", "html"):
                 return None
             node = parent
@@ -730,8 +781,8 @@ class ArticlePage:
     def canonical_url(self) -> str:
         """``<link rel=canonical>`` when on the same site as the page, else the page's URL;
         canonicalized either way (:func:`crawler.urls.canonicalize_url`)."""
-        href = self.sel.xpath("//link[@rel='canonical']/@href").get()
-        link = absolute_link(href, self.base_url) if href else None
+        hrefs = _CANONICAL(self.root)
+        link = absolute_link(hrefs[0], self.base_url) if hrefs else None
         if link and site_of(link) == site_of(self.url):
             return canonicalize_url(link)
         return canonicalize_url(self.url)
@@ -742,7 +793,7 @@ class ArticlePage:
         """The item of this page; :class:`NoArticleError` when it has no article body."""
         body_text = self.body_text
         if not body_text:
-            if self.body_selector is not None:
+            if self.body_element is not None:
                 raise NoArticleError(self.url, f"the {self.profile.name} body is empty")
             raise NoArticleError(self.url, f"no article body found (profile {self.profile.name})")
         prev_url, next_url = self.prev_next()
@@ -812,9 +863,26 @@ def _in_pagination(el: Any) -> bool:
     return bool(marks.strip()) and bool(_PAGINATION_RE.search(marks))
 
 
+_PARSERS = threading.local()
+
+
+def _parser() -> etree.HTMLParser:
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        # Plain lxml elements: lxml.html's Python-level element class lookup costs ~1 µs
+        # per element touched, which extraction does not need.
+        parser = etree.HTMLParser(encoding="utf-8", recover=True, huge_tree=True, default_doctype=False)
+        _PARSERS.parser = parser
+    return parser
+
+
 def parse_html(text: str, url: str | None = None) -> Selector:
-    """A parsel selector over decoded HTML (huge documents allowed)."""
-    return Selector(text=text, type="html", base_url=url, huge_tree=True)
+    """A parsel selector over decoded HTML (huge documents allowed; never fails)."""
+    body = text.strip().replace("\x00", "").encode("utf-8")
+    root = etree.fromstring(body, parser=_parser(), base_url=url) if body else None
+    if root is None:
+        root = etree.fromstring(b"<html/>", parser=_parser(), base_url=url)
+    return Selector(root=root, type="html")
 
 
 def _as_selector(html_or_selector: Any) -> Selector:
@@ -832,13 +900,16 @@ def _as_selector(html_or_selector: Any) -> Selector:
 def match_profile(url: str, html_or_selector: Any = None, *, profiles_dir: str | None = None) -> str:
     """The name of the profile for a page: domain rules first, then markup, else ``generic``."""
     selector = _as_selector(html_or_selector) if html_or_selector is not None else None
-    return load(profiles_dir or None).match(url, selector).name
+    text = html_or_selector if isinstance(html_or_selector, str) else None
+    return load(profiles_dir or None).match(url, selector, text).name
 
 
-def _resolve_profile(registry: Registry, url: str, selector: Selector, profile: str | None) -> Profile:
+def _resolve_profile(
+    registry: Registry, url: str, selector: Selector, profile: str | None, text: str | Source | None = None
+) -> Profile:
     if profile:
         return registry.get(profile)
-    return registry.match(url, selector)
+    return registry.match(url, selector, text)
 
 
 def extract_article(
@@ -882,8 +953,11 @@ def extract_article_text(
     """:func:`extract_article` for HTML already decoded to text."""
     selector = parse_html(text, url)
     registry = load(profiles_dir or None)
-    chosen = _resolve_profile(registry, url, selector, profile)
-    page = ArticlePage(selector, url, chosen, fetched_at=fetched_at, default_timezone=default_timezone)
+    source = Source(text)
+    chosen = _resolve_profile(registry, url, selector, profile, source)
+    page = ArticlePage(
+        selector, url, chosen, fetched_at=fetched_at, default_timezone=default_timezone, source=source
+    )
     return page.to_item()
 
 
@@ -905,9 +979,9 @@ def extract_list_links(
     text, _ = decode_html(body, headers, encoding)
     selector = parse_html(text, url)
     registry = load(profiles_dir or None)
-    chosen = _resolve_profile(registry, url, selector, profile)
-    base = selector.xpath("//base/@href").get()
-    base_url = (absolute_link(base, url) or url) if base else url
+    chosen = _resolve_profile(registry, url, selector, profile, text)
+    base = _BASE_HREF(selector.root)
+    base_url = (absolute_link(base[0], url) or url) if base else url
     own = canonicalize_url(url)
     links: dict[str, str] = {}
 
@@ -919,8 +993,7 @@ def extract_list_links(
                 links[key] = link
 
     for query in chosen.list_links:
-        for result in select(selector, query):
-            node = result.root
+        for node in select(selector.root, query, text):
             if isinstance(node, str):
                 add(node)
             elif node.tag == "a":
@@ -934,8 +1007,7 @@ def extract_list_links(
     if chosen.name != GENERIC:
         generic = registry.get(GENERIC)
         for query in generic.list_links:
-            for result in select(selector, query):
-                node = result.root
+            for node in select(selector.root, query, text):
                 add(node if isinstance(node, str) else node.get("href"))
             if links:
                 return list(links.values())

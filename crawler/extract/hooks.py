@@ -46,8 +46,7 @@ def gnuboard(page: ArticlePage, fields: dict[str, Any]) -> None:
     body credits no press and the skin prints no board name; a title without the
     category prefix the basic skin puts in ``#bo_v_title``."""
     if not fields.get("source"):
-        page_title = page.sel.xpath("//title/text()").get() or ""
-        match = _BOARD_TITLE_RE.search(page_title)
+        match = _BOARD_TITLE_RE.search(page.page_title)
         if match:
             fields["source"] = normalize_line(match.group("board")) or None
     title = fields.get("title")

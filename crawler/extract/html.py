@@ -59,8 +59,33 @@ def iter_text(el: Any, *, br: str = "\n", skip: frozenset[str] = SKIP_TAGS) -> I
 
 def text_lines(el: Any, *, br: str = "\n", skip: frozenset[str] = SKIP_TAGS) -> list[str]:
     """Visible text of ``el`` as normalized, non-empty lines."""
-    lines = (normalize_line(line) for line in "".join(iter_text(el, br=br, skip=skip)).split("\n"))
-    return [line for line in lines if line]
+    lines = []
+    for raw in "".join(iter_text(el, br=br, skip=skip)).split("\n"):
+        if raw and not raw.isspace():
+            line = normalize_line(raw)
+            if line:
+                lines.append(line)
+    return lines
+
+
+def first_line(el: Any, *, skip: frozenset[str] = SKIP_TAGS) -> str:
+    """The first non-empty line of the visible text of ``el`` (reads no further)."""
+    pieces: list[str] = []
+    for piece in iter_text(el, skip=skip):
+        if piece == "\n":
+            line = normalize_line("".join(pieces))
+            if line:
+                return line
+            pieces.clear()
+        elif "\n" in piece:
+            head, _, rest = piece.partition("\n")
+            line = normalize_line("".join(pieces) + head)
+            if line:
+                return line
+            pieces = [rest]
+        else:
+            pieces.append(piece)
+    return normalize_line("".join(pieces))
 
 
 def text_of(el: Any, *, skip: frozenset[str] = SKIP_TAGS) -> str:

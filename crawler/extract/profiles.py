@@ -47,6 +47,8 @@ from urllib.parse import urlsplit
 
 from parsel import Selector
 
+from crawler.extract.query import QueryError, Source, compile_query, compile_union
+
 #: The directory of the bundled profiles.
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "profiles"
 GENERIC = "generic"
@@ -178,25 +180,28 @@ class Registry:
         except KeyError:
             raise KeyError(f"unknown profile {name!r} (known: {', '.join(self.names())})") from None
 
-    def match(self, url: str, selector: Selector | None) -> Profile:
-        """The profile of a page: domain rules first, then markers, else ``generic``."""
+    def match(self, url: str, page: Selector | Any | None, text: str | Source | None = None) -> Profile:
+        """The profile of a page (a parsel Selector or lxml root; ``text`` its source, to
+        skip markers it cannot contain): domain rules first, then markers, else ``generic``."""
         host = (urlsplit(url).hostname or "").lower()
         for profile in self._ordered:
             if profile.domains and profile.binds_host(host):
                 return profile
-        if selector is not None:
+        if page is not None:
             for profile in self._ordered:
                 for marker in profile.markers:
-                    if select(selector, marker):
+                    if select(page, marker, text):
                         return profile
         return self.profiles[GENERIC]
 
 
-def select(selector: Selector, query: str) -> Any:
-    """``selector.css(query)``, or ``.xpath()`` for a query starting with ``xpath:``."""
-    if query.startswith("xpath:"):
-        return selector.xpath(query[6:])
-    return selector.css(query)
+def select(node: Any, query: str, text: str | Source | None = None) -> list[Any]:
+    """What ``query`` selects from ``node`` (an lxml element or a parsel Selector):
+    elements, or strings for ``::text`` / ``::attr()`` / XPath text and attributes.
+    ``text``, the page's source, lets queries naming absent ids or classes be skipped."""
+    root = node.root if isinstance(node, Selector) else node
+    return compile_query(query)(root, text)
+
 
 
 @lru_cache(maxsize=16)
@@ -223,7 +228,26 @@ def load(extra_dir: str | None = None) -> Registry:
         resolved[name] = result
         return result
 
-    return Registry(profile_from_dict(resolve(name), raw[name][1]) for name in raw)
+    loaded = [profile_from_dict(resolve(name), raw[name][1]) for name in raw]
+    for profile in loaded:
+        for key in _SELECT_KEYS:
+            if key == "image_attrs":
+                continue
+            for query in getattr(profile, key):
+                try:
+                    compile_query(query)
+                except QueryError as exc:
+                    raise ProfileError(f"{profile.path}: [select] {key}: {exc}") from None
+        for query in profile.markers:
+            try:
+                compile_query(query)
+            except QueryError as exc:
+                raise ProfileError(f"{profile.path}: markers: {exc}") from None
+        try:
+            compile_union(profile.drop)
+        except QueryError as exc:
+            raise ProfileError(f"{profile.path}: [select] drop: {exc}") from None
+    return Registry(loaded)
 
 
 def names(extra_dir: str | None = None) -> list[str]:

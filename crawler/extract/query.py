@@ -1,0 +1,184 @@
+"""Profile selectors compiled for speed.
+
+A selector is CSS (parsel's dialect: ``::text``, ``::attr(name)``) or XPath after
+``xpath:``. Two things keep a 30 KiB page's selectors cheap (libxml2 spends about
+0.3 µs per element on an attribute predicate, so a class or id test over a whole
+page costs ~200 µs):
+
+* a CSS branch that starts with ``#id`` is evaluated from ``id('...')`` (libxml2's
+  id table: ~1 µs) when the query runs on the whole document;
+* before evaluating, the ids, classes and quoted attribute values a query needs are
+  looked up in the page's source text (a substring test, ~2 µs): a query whose every
+  branch names something absent from the page is not evaluated at all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from cssselect import SelectorSyntaxError
+from lxml import etree
+from parsel.csstranslator import css2xpath
+
+_ID_FIRST_RE = re.compile(r"^(?P<tag>[a-zA-Z][\w-]*)?#(?P<id>[\w-]+)(?P<rest>.*)$", re.S)
+_CSS_TOKEN_RE = re.compile(r"#([\w-]+)|\.([A-Za-z_][\w-]*)")
+_CSS_VALUE_RE = re.compile(r"""\[\s*[\w:-]+\s*[~|^$*]?=\s*(?:"([^"]+)"|'([^']+)'|([^\]\s'"]+))\s*\]""")
+_CSS_BRACKETS_RE = re.compile(r"\[[^\]]*\]|::?[\w-]+\([^)]*\)|::?[\w-]+")
+_XPATH_ID_RE = re.compile(r"""@id\s*=\s*['"]([^'"]+)['"]""")
+_XPATH_CLASS_RE = re.compile(r"""@class\)?,\s*['"]\s*([\w-]+)\s*['"]""")
+
+
+class QueryError(ValueError):
+    """A selector that is neither valid CSS nor valid XPath."""
+
+
+def split_branches(css: str) -> list[str]:
+    """The comma-separated branches of a CSS selector (commas inside ``[]``/``()`` kept)."""
+    branches, depth, start = [], 0, 0
+    quote = ""
+    for i, ch in enumerate(css):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "[(":
+            depth += 1
+        elif ch in "])":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            branches.append(css[start:i].strip())
+            start = i + 1
+    branches.append(css[start:].strip())
+    return [b for b in branches if b]
+
+
+def _css_tokens(branch: str) -> tuple[str, ...]:
+    tokens: list[str] = []
+    for match in _CSS_VALUE_RE.finditer(branch):
+        value = match.group(1) or match.group(2) or match.group(3)
+        if value:
+            tokens.append(value)
+    plain = _CSS_BRACKETS_RE.sub(" ", branch)
+    for match in _CSS_TOKEN_RE.finditer(plain):
+        tokens.append(match.group(1) or match.group(2))
+    return tuple(tokens)
+
+
+def _xpath_tokens(expr: str) -> tuple[str, ...]:
+    if "|" in expr.replace("||", ""):
+        return ()  # a union: any branch may match; do not prefilter
+    return tuple(_XPATH_ID_RE.findall(expr)) + tuple(_XPATH_CLASS_RE.findall(expr))
+
+
+def _relative_css(rest: str) -> str | None:
+    """XPath steps for what follows ``#id`` in a branch, from the id's element; None when
+    the rest is not a plain descendant/child continuation."""
+    if not rest:
+        return ""
+    stripped = rest.lstrip()
+    if stripped.startswith(">"):
+        inner, axis = stripped[1:].strip(), ""
+    elif rest[0].isspace():
+        inner, axis = stripped, "descendant::"
+    else:
+        return None  # "#x.cls", "#x::text", "#x[attr]": leave to the plain translation
+    if not inner or inner[0] in "+~":
+        return None
+    xpath = css2xpath(inner)
+    prefix = "descendant-or-self::"
+    if not xpath.startswith(prefix) or " | " in xpath:
+        return None
+    return "/" + axis + xpath[len(prefix) :]
+
+
+def _document_xpath(branch: str) -> str:
+    match = _ID_FIRST_RE.match(branch)
+    if match:
+        rest = _relative_css(match.group("rest"))
+        if rest is not None:
+            tag = match.group("tag")
+            start = f"id('{match.group('id')}')" + (f"[self::{tag.lower()}]" if tag else "")
+            return start + rest
+    return css2xpath(branch)
+
+
+class Source:
+    """A page's HTML source with a memo of the substring tests made on it (a 30 KiB
+    page costs ~10 µs per test, and profiles ask about the same ids and classes often)."""
+
+    __slots__ = ("_seen", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._seen: dict[str, bool] = {}
+
+    def has(self, token: str) -> bool:
+        """True when ``token`` occurs in the source."""
+        found = self._seen.get(token)
+        if found is None:
+            found = self._seen[token] = token in self.text
+        return found
+
+
+@dataclass(frozen=True)
+class Query:
+    """A compiled selector: ``document`` for a whole page, ``relative`` for any node."""
+
+    source: str
+    document: etree.XPath
+    relative: etree.XPath
+    #: For each branch, the strings the page source must contain for it to match;
+    #: an empty tuple of branches, or a branch with no strings, means "always try".
+    needs: tuple[tuple[str, ...], ...]
+
+    def possible(self, text: str | Source | None) -> bool:
+        """False when ``text`` (the page's source) shows that the query cannot match."""
+        if text is None or not self.needs:
+            return True
+        if isinstance(text, str):
+            return any(all(token in text for token in branch) for branch in self.needs)
+        return any(all(text.has(token) for token in branch) for branch in self.needs)
+
+    def __call__(self, node: Any, text: str | Source | None = None) -> list[Any]:
+        """Elements or strings selected from ``node`` (an lxml element)."""
+        if not self.possible(text):
+            return []
+        whole = node.getparent() is None
+        result = (self.document if whole else self.relative)(node)
+        return result if isinstance(result, list) else []
+
+
+@lru_cache(maxsize=4096)
+def compile_query(query: str) -> Query:
+    """The :class:`Query` of a profile selector; :class:`QueryError` for a bad one."""
+    try:
+        if query.startswith("xpath:"):
+            expr = query[6:]
+            compiled = etree.XPath(expr, smart_strings=False)
+            tokens = _xpath_tokens(expr)
+            return Query(query, compiled, compiled, (tokens,) if tokens else ())
+        branches = split_branches(query)
+        relative = etree.XPath(css2xpath(query), smart_strings=False)
+        document = etree.XPath(" | ".join(_document_xpath(b) for b in branches), smart_strings=False)
+        needs = tuple(_css_tokens(b) for b in branches)
+        if any(not branch for branch in needs):
+            needs = ()
+        return Query(query, document, relative, needs)
+    except (etree.XPathSyntaxError, SelectorSyntaxError, ValueError) as exc:
+        raise QueryError(f"bad selector {query!r}: {exc}") from exc
+
+
+@lru_cache(maxsize=256)
+def compile_union(queries: tuple[str, ...]) -> etree.XPath | None:
+    """One XPath selecting, relative to any node, what any of ``queries`` selects."""
+    if not queries:
+        return None
+    parts = [q[6:] if q.startswith("xpath:") else css2xpath(q) for q in queries]
+    try:
+        return etree.XPath(" | ".join(parts), smart_strings=False)
+    except (etree.XPathSyntaxError, SelectorSyntaxError, ValueError) as exc:
+        raise QueryError(f"bad selector among {list(queries)!r}: {exc}") from exc
