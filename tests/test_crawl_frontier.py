@@ -7,11 +7,11 @@ process, counting hits per page, and checks what the workers fetched and stored.
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,17 +58,34 @@ def enqueue(env: dict[str, str], *urls: str) -> str:
 
 
 def start_worker(env: dict[str, str], name: str, idle: float = 2.0, **extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
+    # the log goes to a file: a pipe nobody reads until the end could fill up and block it
+    log = tempfile.TemporaryFile(mode="w+", prefix=f"worker-{name}-")  # noqa: SIM115
+    proc = subprocess.Popen(
         [CRAWLER, "worker", "--exit-when-idle", str(idle)],
         env={**env, "CRAWLER_WORKER_ID": name, **extra},
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
+    proc.log_file = log  # type: ignore[attr-defined]
+    return proc
+
+
+def output(proc: subprocess.Popen[str]) -> str:
+    log = proc.log_file  # type: ignore[attr-defined]
+    log.seek(0)
+    return str(log.read())
 
 
 def finish(proc: subprocess.Popen[str], timeout: float = 60) -> str:
-    out, _ = proc.communicate(timeout=timeout)
+    try:
+        proc.wait(timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    out = output(proc)
+    proc.log_file.close()  # type: ignore[attr-defined]
     assert proc.returncode == 0, out[-5000:]
     return out
 
@@ -131,7 +148,7 @@ def test_sigkilled_worker_loses_nothing(
     victim = start_worker(env, "victim", idle=30, **slow)
     wait_for(lambda: len(server.article_hits()) >= 15, 30, "the first worker to be mid-crawl")
     victim.send_signal(signal.SIGKILL)
-    victim.communicate(timeout=10)
+    victim.wait(10)
     held = redis_client.zcard(f"{redis_prefix}:leases")
     assert held > 0, "the killed worker held no lease: nothing tested"
 
@@ -209,7 +226,7 @@ def test_worker_rebuilds_a_lost_frontier_from_postgresql(
     victim = start_worker(env, "victim", idle=30, CRAWLER_DOMAIN_DELAY="0.05")
     wait_for(lambda: len(stored_urls(db)) >= 12, 30, "part of the site to be stored")
     victim.send_signal(signal.SIGKILL)
-    victim.communicate(timeout=10)
+    victim.wait(10)
     before = stored_urls(db)
     # Redis loses everything (a restart without persistence)
     keys = list(redis_client.scan_iter(match=f"{redis_prefix}:*"))
@@ -260,3 +277,65 @@ def test_stats_and_forget_commands(
     enqueue(env, server.url(site.boards["board1"][1].path))
     finish(start_worker(env, "w1", idle=1))
     assert target in article_hits(server)
+
+
+class _RedisProcess:
+    """A redis-server of this test's own, stoppable and restartable on the same port."""
+
+    def __init__(self, tmp: Path) -> None:
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.tmp = tmp
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.tmp)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = redis.Redis.from_url(self.url)
+        wait_for(lambda: _pings(client), 10, "redis-server to start")
+        client.close()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+def _pings(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False
+
+
+@pytest.mark.slow
+def test_worker_waits_out_a_redis_outage(
+    db: psycopg.Connection, env: dict[str, str], stop_later: list[SiteServer], tmp_path: Path
+) -> None:
+    site = ChainSite(boards=3, posts_per_board=20, seed=7)
+    server = serve(site)
+    stop_later.append(server)
+    private = _RedisProcess(tmp_path)
+    private.start()
+    try:
+        env = {**env, "REDIS_URL": private.url, "CRAWLER_REDIS_RETRY_INTERVAL": "0.3"}
+        enqueue(env, *(server.url(p) for p in site.oldest_paths()))
+        worker = start_worker(env, "w1", idle=2, CRAWLER_DOMAIN_DELAY="0.04")
+        wait_for(lambda: len(server.article_hits()) >= 10 or worker.poll() is not None, 30, "mid-crawl")
+        assert worker.poll() is None, output(worker)[-5000:]
+        private.stop()  # Redis dies, and comes back empty (no persistence)
+        time.sleep(1.5)
+        assert worker.poll() is None, "the worker died with Redis"
+        private.start()
+        log = finish(worker, timeout=60)
+    finally:
+        private.stop()
+    assert "unreachable" in log and "reachable again" in log
+    assert stored_urls(db) == {server.url(p) for p in site.article_paths()}
