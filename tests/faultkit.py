@@ -304,7 +304,8 @@ class Worker:
             return None
 
     def log(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def log_tail(self, lines: int = 40) -> str:
