@@ -17,6 +17,7 @@ what is still due as soon as Redis is back.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -365,7 +366,7 @@ def command(args: argparse.Namespace) -> int:
     try:
         if once:
             fired = scheduler.tick()
-            _print_firings(fired, scheduler.entries)
+            _print_firings(scheduler, fired)
             return 2 if scheduler.redis_down else 0
         scheduler.run(tick=settings.getfloat("CRAWLER_SCHEDULE_TICK"), stop=stop)
         return 0
@@ -375,12 +376,22 @@ def command(args: argparse.Namespace) -> int:
         client.close()
 
 
-def _print_firings(fired: Iterable[Firing], entries: Sequence[ScheduleEntry]) -> None:
+def _print_firings(scheduler: Scheduler, fired: Iterable[Firing]) -> None:
     fired = list(fired)
     names = {f.entry for f in fired}
     for firing in fired:
         print(f"fired {firing.entry}: slot {firing.due.isoformat()}, {firing.enqueued} request(s) pushed")
-    now = datetime.now(UTC)
-    for entry in entries:
-        if entry.name not in names:
+    now = scheduler.clock()
+    for entry in scheduler.entries:
+        if entry.name in names:
+            continue
+        due = entry.last_due(now)
+        holder = None
+        if (now - due).total_seconds() <= entry.misfire_grace:
+            with contextlib.suppress(redis.RedisError):
+                holder = scheduler.client.get(lock_key(scheduler.prefix, entry.name, due))
+        if holder is not None:
+            by = holder.decode() if isinstance(holder, bytes) else str(holder)
+            print(f"already fired {entry.name}: slot {due.isoformat()} by {by.split(':', 1)[0]}")
+        else:
             print(f"not due {entry.name}: next slot {entry.next_due(now).isoformat()} ({entry.describe()})")

@@ -403,3 +403,39 @@ def test_schedule_command_reports_a_bad_file(tmp_path: Path, crawler_env: dict[s
     )  # fmt: skip
     assert proc.returncode == 2
     assert "entry 'x': give seeds or list_pages" in proc.stderr
+
+
+def test_two_scheduler_processes_enqueue_once_on_the_real_frontier(
+    tmp_path: Path, crawler_env: dict[str, str], redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    """Two ``crawler schedule --once`` processes started together: the slot is fired by one
+    of them, through the frontier's enqueue code, and the seeds are on the frontier once."""
+    from crawler.frontier.stats import frontier_counts
+
+    path = tmp_path / "schedule.yaml"
+    path.write_text(
+        "entries:\n"
+        "  - name: hourly\n"
+        "    seeds: [https://news.example.com/a/1, https://news.example.com/a/2]\n"
+        "    direction: prev\n"
+        "    every: 1h\n",
+        encoding="utf-8",
+    )
+    cmd = [sys.executable, "-m", "crawler.cli", "schedule", "--config", str(path), "--once"]
+    procs = [
+        subprocess.Popen(cmd, env=crawler_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    lines = [line for o in outs for line in o[0].splitlines()]
+    assert sum(line.startswith("fired hourly:") for line in lines) == 1, lines
+    assert sum(line.startswith("already fired hourly:") for line in lines) == 1, lines
+    counts = frontier_counts(redis_client, redis_prefix)
+    assert counts["seeds"] == 2 and counts["queued"] == 2
+    [last] = redis_client.hvals(f"{redis_prefix}:schedule:last")
+    assert json.loads(last)["enqueued"] == 2
+    # Run again within the same hour: nothing more is enqueued.
+    again = subprocess.run(cmd, env=crawler_env, capture_output=True, text=True, timeout=120, check=False)
+    assert again.returncode == 0 and "already fired hourly:" in again.stdout
+    assert frontier_counts(redis_client, redis_prefix)["queued"] == 2
