@@ -687,6 +687,14 @@ class ArticlePage:
     def prev_next(self) -> tuple[str | None, str | None]:
         return self.first_link(self.profile.prev), self.first_link(self.profile.next)
 
+    def _wants_fallback_links(self) -> bool:
+        profile = self.profile
+        if not profile.fallback_links:
+            return False
+        if profile.fallback_links_on_domains or not profile.domains:
+            return True
+        return not profile.binds_host((urlsplit(self.url).hostname or "").lower())
+
     def fallback_prev_next(self) -> tuple[str | None, str | None]:
         """``rel=prev/next`` links, then anchors labelled 이전/다음/Previous/Next/Older/Newer."""
         found: dict[str, str | None] = {
@@ -817,7 +825,7 @@ class ArticlePage:
             fields["author"] = self.fallback_author()
         if not fields["source"]:
             fields["source"] = self.fallback_source() or self.site_from_title(fields["title"])
-        if self.profile.fallback_links and not (fields["prev_url"] and fields["next_url"]):
+        if self._wants_fallback_links() and not (fields["prev_url"] and fields["next_url"]):
             prev_fb, next_fb = self.fallback_prev_next()
             fields["prev_url"] = fields["prev_url"] or prev_fb
             fields["next_url"] = fields["next_url"] or next_fb

@@ -15,6 +15,7 @@ is already known replaces the bundled profile of that name. Keys (all optional b
     domains = ["example.com"]     # host (or parent domain) rules, checked first
     markers = ["#bo_v"]           # CSS: the page is this profile's when one matches
     fallback_links = true         # look for rel/label prev/next links when selectors find none
+    fallback_links_on_domains = true  # ... also on the profile's own domains
     prefer_body_credits = false   # reporter/press credited in the body win over author/source selectors
 
     [select]
@@ -76,6 +77,7 @@ class Profile:
     domains: tuple[str, ...] = ()
     markers: tuple[str, ...] = ()
     fallback_links: bool = True
+    fallback_links_on_domains: bool = True
     prefer_body_credits: bool = False
     paragraph_br: str = "newline"
     title: tuple[str, ...] = ()
@@ -133,6 +135,7 @@ def profile_from_dict(data: dict[str, Any], where: str = "<profile>") -> Profile
         domains=domains,
         markers=_strings(data.get("markers", []), where, "markers"),
         fallback_links=bool(data.get("fallback_links", True)),
+        fallback_links_on_domains=bool(data.get("fallback_links_on_domains", True)),
         prefer_body_credits=bool(data.get("prefer_body_credits", False)),
         paragraph_br=br,
         path=where,

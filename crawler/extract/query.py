@@ -28,7 +28,9 @@ _CSS_TOKEN_RE = re.compile(r"#([\w-]+)|\.([A-Za-z_][\w-]*)")
 _CSS_VALUE_RE = re.compile(r"""\[\s*[\w:-]+\s*[~|^$*]?=\s*(?:"([^"]+)"|'([^']+)'|([^\]\s'"]+))\s*\]""")
 _CSS_BRACKETS_RE = re.compile(r"\[[^\]]*\]|::?[\w-]+\([^)]*\)|::?[\w-]+")
 _XPATH_ID_RE = re.compile(r"""@id\s*=\s*['"]([^'"]+)['"]""")
-_XPATH_CLASS_RE = re.compile(r"""@class\)?,\s*['"]\s*([\w-]+)\s*['"]""")
+_XPATH_CLASS_RE = re.compile(
+    r"""@class\),\s*['"] ['"]\),\s*['"] ([\w-]+) ['"]|contains\(@class,\s*['"]([\w-]+)['"]\)"""
+)
 
 
 class QueryError(ValueError):
@@ -68,10 +70,50 @@ def _css_tokens(branch: str) -> tuple[str, ...]:
     return tuple(tokens)
 
 
+def _without_negations(expr: str) -> str:
+    """``expr`` with every ``not(...)`` removed: what it names need not be on the page."""
+    out, i = [], 0
+    while True:
+        j = expr.find("not(", i)
+        if j < 0:
+            out.append(expr[i:])
+            return "".join(out)
+        out.append(expr[i:j])
+        depth, k = 0, j + 3
+        while k < len(expr):
+            if expr[k] == "(":
+                depth += 1
+            elif expr[k] == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+            k += 1
+        i = k + 1
+
+
+def _first_step(expr: str) -> str:
+    """The leading location step of ``expr`` with its predicates (``//*[...]`` of ``//*[...]//a``)."""
+    depth = 0
+    for i, ch in enumerate(expr):
+        if ch in "[(":
+            depth += 1
+        elif ch in "])":
+            depth -= 1
+        elif ch == "/" and depth == 0 and i > 2 and expr[i - 1] not in "/(":
+            return expr[:i]
+    return expr
+
+
 def _xpath_tokens(expr: str) -> tuple[str, ...]:
-    if "|" in expr.replace("||", ""):
+    if "|" in expr:
         return ()  # a union: any branch may match; do not prefilter
-    return tuple(_XPATH_ID_RE.findall(expr)) + tuple(_XPATH_CLASS_RE.findall(expr))
+    if " or " in expr:
+        expr = _first_step(expr)  # alternatives later on; the first step still must match
+        if " or " in expr:
+            return ()
+    expr = _without_negations(expr)
+    classes = [a or b for a, b in _XPATH_CLASS_RE.findall(expr)]
+    return tuple(_XPATH_ID_RE.findall(expr)) + tuple(classes)
 
 
 def _relative_css(rest: str) -> str | None:

@@ -1,0 +1,61 @@
+"""Compiled profile selectors: the fast forms select exactly what the plain CSS/XPath does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawler.extract import profiles
+from crawler.extract.core import parse_html
+from crawler.extract.encoding import decode_html
+from crawler.extract.query import QueryError, Source, compile_query, split_branches
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+SELECT_KEYS = ("title", "body", "paragraphs", "date", "author", "source", "images", "prev", "next", "list_links")
+
+
+def _all_queries() -> list[str]:
+    queries: set[str] = set()
+    for profile in profiles.load().profiles.values():
+        for key in SELECT_KEYS:
+            queries.update(getattr(profile, key))
+        queries.update(profile.markers)
+    return sorted(queries)
+
+
+@pytest.mark.parametrize("page", sorted(p for p in PAGES.iterdir() if p.suffix in (".html", ".txt")), ids=str)
+def test_fast_forms_select_what_plain_xpath_selects(page: Path) -> None:
+    text, _ = decode_html(page.read_bytes())
+    root = parse_html(text).root
+    source = Source(text)
+    for query in _all_queries():
+        compiled = compile_query(query)
+        plain = compiled.relative(root)
+        fast = compiled(root, source)
+        assert fast == plain, f"{page.name}: {query}"
+
+
+def test_id_first_css_uses_the_id_table() -> None:
+    compiled = compile_query("#bo_v_info .if_date, div#x > p")
+    assert compiled.document.path.startswith("id('bo_v_info')/descendant::")
+    assert "id('x')[self::div]/p" in compiled.document.path
+    assert compiled.needs == (("bo_v_info", "if_date"), ("x",))
+
+
+def test_needs_ignore_negations_and_alternatives() -> None:
+    assert compile_query("xpath://div[not(contains(@class, 'ad'))]").needs == ()
+    assert compile_query("xpath://*[@id='a'] | //*[@id='b']").needs == ()
+    assert compile_query("meta[property='og:title']::attr(content)").needs == (("og:title",),)
+    assert compile_query("h1").needs == ()
+
+
+def test_split_branches_keeps_commas_in_brackets() -> None:
+    assert split_branches("a[title='x, y'], b:not(.c, .d) , e") == ["a[title='x, y']", "b:not(.c, .d)", "e"]
+
+
+def test_bad_selectors_are_errors() -> None:
+    with pytest.raises(QueryError, match="bad selector"):
+        compile_query("div[[")
+    with pytest.raises(QueryError):
+        compile_query("xpath://div[")
