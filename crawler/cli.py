@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from collections.abc import Sequence
 
@@ -105,10 +104,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``crawler`` console script."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    # Logs follow CRAWLER_LOG_FORMAT (text or json) and name the worker from the first line on.
+    from crawler.config import env_overrides
+    from crawler.logs import configure_logging
+
+    log_values = env_overrides()
+    if args.verbose:
+        log_values["LOG_LEVEL"] = "DEBUG"
+    try:
+        configure_logging(log_values)
+    except ValueError as exc:
+        print(f"crawler: {exc}", file=sys.stderr)
+        return 2
     module_name, func_name = HANDLERS[args.command].split(":")
     handler = getattr(importlib.import_module(module_name), func_name)
     try:

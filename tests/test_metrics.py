@@ -198,3 +198,67 @@ def test_scheduler_metrics_server(make_settings: Any) -> None:
     assert value(text, "crawler_schedule_enqueued_urls_total", worker="s/scheduler", entry="news") == 3
     assert value(text, "crawler_schedule_errors_total", worker="s/scheduler", entry="redis") == 1
     assert serve_scheduler_metrics(make_settings(CRAWLER_METRICS_PORT=0)) is None
+
+
+@pytest.mark.slow
+def test_a_running_worker_serves_metrics_and_health(crawler_env: dict[str, str], db: Any) -> None:
+    """A real ``crawler worker`` crawling a local site: its /metrics count the pages and
+    articles, its /healthz answers 200, the port closes when it exits, and with
+    CRAWLER_LOG_FORMAT=json every log line is a JSON object naming the worker (and the URL)."""
+    import json
+    import subprocess
+    import sys
+    import time
+
+    from crawler.demo.site import ChainSite, SiteServer
+
+    site = ChainSite(boards=1, posts_per_board=8, seed=3)
+    port = free_port()
+    env = dict(
+        crawler_env,
+        CRAWLER_METRICS_PORT=str(port),
+        CRAWLER_WORKER_ID="metrics-w",
+        CRAWLER_ALLOWED_PRIVATE_HOSTS='["127.0.0.1"]',
+        CRAWLER_LOG_FORMAT="json",
+        CRAWLER_LOG_LEVEL="DEBUG",
+    )
+    with SiteServer(site) as server:
+        enqueue = subprocess.run(
+            [sys.executable, "-m", "crawler.cli", "enqueue", server.url(site.oldest_paths()[0])],
+            env=env, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert enqueue.returncode == 0, enqueue.stderr
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "crawler.cli", "worker", "--exit-when-idle", "3"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            text, deadline = "", time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    status, _, text = get(f"http://127.0.0.1:{port}/metrics")
+                    if value(text, "crawler_items_stored_total", worker="metrics-w") >= 8:
+                        break
+                except (OSError, KeyError):
+                    pass
+                time.sleep(0.2)
+            health = get(f"http://127.0.0.1:{port}/healthz")
+            _, stderr = worker.communicate(timeout=60)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+    assert worker.returncode == 0, stderr
+    assert value(text, "crawler_items_stored_total", worker="metrics-w") == 8
+    assert value(text, "crawler_pages_fetched_total", worker="metrics-w") >= 8
+    assert value(text, "crawler_responses_total", worker="metrics-w", status="200") >= 8
+    assert value(text, "crawler_frontier_up", worker="metrics-w") == 1
+    assert ("crawler_frontier_queued", (("worker", "metrics-w"),)) in samples(text)
+    assert ("crawler_frontier_leased", (("worker", "metrics-w"),)) in samples(text)
+    assert health == (200, "text/plain; charset=utf-8", "ok\n")
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2)
+    records = [json.loads(line) for line in stderr.splitlines() if line.strip()]
+    assert records and {r["worker"] for r in records} == {"metrics-w"}
+    assert {"time", "level", "logger", "worker", "url", "message"} <= set(records[0])
+    crawled = [r for r in records if r["message"].startswith("Crawled (200)") and "wr_id=" in r["message"]]
+    assert len(crawled) >= 8 and all(r["url"] and r["url"] in r["message"] for r in crawled)
