@@ -236,7 +236,7 @@ def test_a_running_worker_serves_metrics_and_health(crawler_env: dict[str, str],
             text, deadline = "", time.monotonic() + 60
             while time.monotonic() < deadline:
                 try:
-                    status, _, text = get(f"http://127.0.0.1:{port}/metrics")
+                    _, _, text = get(f"http://127.0.0.1:{port}/metrics")
                     if value(text, "crawler_items_stored_total", worker="metrics-w") >= 8:
                         break
                 except (OSError, KeyError):
