@@ -130,8 +130,8 @@ _BOILERPLATE_RE = re.compile(
     re.I,
 )
 _CONTENT_RE = re.compile(r"article|content|body|entry|post|text|view|story|news|main|read|detail", re.I)
-_CONTAINER_TAGS = ("div", "article", "section", "main", "td", "body", "blockquote")
-_PARAGRAPH_TAGS = frozenset({"p", "pre", "h2", "h3", "h4", "blockquote", "li", "dd"})
+_CONTAINER_SET = frozenset({"div", "article", "section", "main", "td", "body", "blockquote", "html"})
+_NOT_TEXT = frozenset({"script", "style", "noscript", "template", "head", "title", "select", "textarea", "svg"})
 _STRUCTURAL_SKIP = frozenset({"nav", "header", "footer", "aside", "form"})
 #: Least visible characters the generic body must hold to count as an article.
 MIN_GENERIC_BODY = 80
@@ -155,56 +155,62 @@ def _drop(el: Any) -> None:
     parent.remove(el)
 
 
-def _own_text_len(el: Any) -> int:
-    """Characters of text directly inside ``el`` (its text and its children's tails)."""
-    n = len((el.text or "").strip())
-    for child in el:
-        if child.tail:
-            n += len(child.tail.strip())
-    return n
-
-
 def largest_text_block(root: Any) -> Any | None:
-    """The element holding the page's largest block of paragraph text, or None.
+    """The element holding the page's largest block of text, or None.
 
-    Each paragraph-like element (``p``, ``pre``, headings, ``li``) and each container's
-    own text (boards separate lines with ``<br>``) scores its length, less its link
-    text, for its container and half for the container's parent; containers whose
-    class/id reads like boilerplate (comment, nav, share, related ...) score a fifth,
-    like content (article, content, view ...) half again.
+    Every piece of text (an element's text or tail, so ``<br>``-separated board posts
+    count as well as ``<p>`` paragraphs) scores its length for the nearest container
+    (``div``, ``article``, ``section``, ``main``, ``td``, ``blockquote``, ``body``) and
+    half for that container's parent; link text scores against. Containers whose
+    class/id reads like boilerplate (comment, nav, share, related ...) keep a fifth,
+    those that read like content (article, content, view ...) get half again.
     """
     scores: dict[Any, float] = {}
+    containers: dict[Any, Any] = {}
+    linked = {node for anchor in root.iter("a") for node in anchor.iter()}
+
+    def container_of(el: Any) -> Any:
+        found = containers.get(el)
+        if found is None:
+            node = el
+            while node is not None and node.tag not in _CONTAINER_SET:
+                node = node.getparent()
+            found = containers[el] = node if node is not None else root
+        return found
 
     def credit(el: Any, amount: float) -> None:
-        if el is None or amount <= 0:
-            return
-        scores[el] = scores.get(el, 0.0) + amount
-        parent = el.getparent()
+        box = container_of(el)
+        scores[box] = scores.get(box, 0.0) + amount
+        parent = box.getparent()
         if parent is not None:
-            scores[parent] = scores.get(parent, 0.0) + amount / 2
+            box = container_of(parent)
+            scores[box] = scores.get(box, 0.0) + amount / 2
 
-    for el in root.iter(*_PARAGRAPH_TAGS):
-        length = len("".join(el.itertext()).strip())
-        if length < 2:
+    walker = etree.iterwalk(root, events=("start",))
+    for _, el in walker:
+        tag = el.tag
+        if not isinstance(tag, str) or tag in _NOT_TEXT:
+            walker.skip_subtree()
             continue
-        links = sum(len("".join(a.itertext()).strip()) for a in el.iter("a"))
-        credit(el.getparent(), length - 2 * links)
-    for el in root.iter(*_CONTAINER_TAGS):
-        own = _own_text_len(el)
-        if own >= 20:
-            credit(el, own)
+        if el.text:
+            n = len(el.text.strip())
+            if n:
+                credit(el, -2 * n if el in linked else n)
+        tail = el.tail
+        if tail and el is not root:
+            n = len(tail.strip())
+            if n:
+                parent = el.getparent()
+                credit(parent, -2 * n if parent in linked else n)
     best, best_score = None, 0.0
     for el, score in scores.items():
-        tag = el.tag
-        if not isinstance(tag, str) or tag not in _CONTAINER_TAGS:
-            continue
         marks = _class_id(el)
         if marks.strip():
             if _BOILERPLATE_RE.search(marks) and not _CONTENT_RE.search(marks):
                 score *= 0.2
             elif _CONTENT_RE.search(marks):
                 score *= 1.5
-        if tag == "body":
+        if el.tag in ("body", "html"):
             score *= 0.5
         if score > best_score:
             best, best_score = el, score

@@ -4,13 +4,20 @@ Times :func:`crawler.extract.extract_article` on the saved pages of
 ``tests/fixtures/pages``, each padded to about ``--size`` KiB (default 30, the
 benchmark's page size) with the chrome real pages carry: a menu and a sidebar of
 links, a comment list, inline scripts. A measuring script, not a test.
+
+``--bodies`` compares generic body extractors on the same pages against the expected
+``body_text`` (word-level F1, plain and padded, and time): the largest-text-block
+heuristic the generic profile uses, trafilatura, and readability-lxml (when installed).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import time
+from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -91,11 +98,107 @@ def measure(size_kib: float = 30.0, rounds: int = 200) -> list[tuple[str, str, i
     return results
 
 
+def _words(text: str) -> Counter[str]:
+    return Counter(re.findall(r"\w+", text))
+
+
+def _f1(got: str, expected: str) -> float:
+    g, e = _words(got), _words(expected)
+    overlap = sum((g & e).values())
+    if not overlap:
+        return 0.0
+    precision, recall = overlap / sum(g.values()), overlap / sum(e.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def _body_extractors() -> dict[str, Callable[[str], str]]:
+    from crawler.extract.core import _strip_boilerplate, largest_text_block, parse_html
+    from crawler.extract.html import text_lines
+    from crawler.text import clean_body
+
+    def own(html: str) -> str:
+        root = parse_html(html).root
+        for el in list(root.iter("script", "style", "noscript", "template")):
+            el.getparent().remove(el)
+        best = largest_text_block(root)
+        if best is None:
+            return ""
+        _strip_boilerplate(best)
+        return clean_body("\n".join(text_lines(best)))
+
+    extractors: dict[str, Callable[[str], str]] = {"largest-block": own}
+    try:
+        import trafilatura
+
+        def traf(html: str) -> str:
+            out = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True)
+            return clean_body(out or "")
+
+        extractors["trafilatura"] = traf
+    except ImportError:
+        pass
+    try:
+        import lxml.html
+        from readability import Document
+
+        def readab(html: str) -> str:
+            summary = Document(html).summary(html_partial=True)
+            return clean_body("\n".join(text_lines(lxml.html.fromstring(summary))))
+
+        extractors["readability"] = readab
+    except ImportError:
+        pass
+    return extractors
+
+
+def compare_bodies(size_kib: float = 30.0, rounds: int = 10) -> None:
+    """Print word-level F1 (plain/padded page) and ms per padded page of each extractor."""
+    import json
+    import logging
+
+    from crawler.extract.encoding import decode_html
+
+    logging.disable(logging.WARNING)
+    extractors = _body_extractors()
+    totals = {name: [0.0, 0.0, 0.0] for name in extractors}
+    count = 0
+    for spec_path in sorted(PAGES.glob("*.json")):
+        spec = json.loads(spec_path.read_text(encoding="utf-8"))
+        if "expected" not in spec:
+            continue
+        page = next(p for p in PAGES.glob(spec_path.stem + ".*") if p.suffix != ".json")
+        raw = page.read_bytes()
+        html, codec = decode_html(raw)
+        try:
+            big = padded(raw, size_kib, codec).decode(codec)
+        except UnicodeDecodeError:
+            big = padded(raw[:-2], size_kib, codec).decode(codec)
+        expected = spec["expected"]["body_text"]
+        count += 1
+        cells = []
+        for name, extract in extractors.items():
+            plain, padded_f1 = _f1(extract(html), expected), _f1(extract(big), expected)
+            start = time.perf_counter()
+            for _ in range(rounds):
+                extract(big)
+            ms = (time.perf_counter() - start) / rounds * 1000
+            for i, value in enumerate((plain, padded_f1, ms)):
+                totals[name][i] += value
+            cells.append(f"{name} {plain:.2f}/{padded_f1:.2f} {ms:5.1f}ms")
+        print(f"{spec_path.stem:20} " + " | ".join(cells))
+    for name, (plain, padded_f1, ms) in totals.items():
+        print(f"{name:14} mean F1 {plain / count:.3f} (padded {padded_f1 / count:.3f}), {ms / count:.1f} ms/page")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=float, default=30.0, help="page size in KiB (default 30)")
     parser.add_argument("-n", type=int, default=200, help="rounds per page (default 200)")
+    parser.add_argument("--bodies", action="store_true", help="compare generic body extractors instead")
     args = parser.parse_args(argv)
+    if args.bodies:
+        compare_bodies(args.size)
+        return 0
     print(f"{'profile':10} {'page':24} {'KiB':>5} {'min ms':>8} {'median ms':>10} {'p90 ms':>8}")
     for profile, name, size, low, median, p90 in measure(args.size, args.n):
         print(f"{profile:10} {name:24} {size / 1024:5.1f} {low:8.3f} {median:10.3f} {p90:8.3f}")
