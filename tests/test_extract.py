@@ -396,3 +396,30 @@ def test_press_of_credits() -> None:
     assert press_of("(세종=연합뉴스) 김은지 기자 = 정부가") == "연합뉴스"
     assert press_of("[서울=뉴시스]홍길동 기자 = 본문") == "뉴시스"
     assert press_of("그냥 문장입니다.") is None
+
+
+def test_no_article_error_still_carries_prev_next() -> None:
+    photo_only = b"""<html><body><article id="bo_v"><h2 id="bo_v_title"><span class="bo_v_tit">sunset</span></h2>
+    <div id="bo_v_con"><p><img src="/data/file/sunset.jpg"></p></div>
+    <ul class="bo_v_nb"><li class="btn_prv"><span class="nb_tit">prev</span><a href="/bbs/board.php?wr_id=8">a</a></li>
+    <li class="btn_next"><span class="nb_tit">next</span><a href="/bbs/board.php?wr_id=6">b</a></li></ul>
+    </article></body></html>"""
+    with pytest.raises(NoArticleError) as info:
+        extract_article(photo_only, "https://b.example/bbs/board.php?wr_id=7")
+    assert info.value.prev_url == "https://b.example/bbs/board.php?wr_id=8"
+    assert info.value.next_url == "https://b.example/bbs/board.php?wr_id=6"
+    assert info.value.url == "https://b.example/bbs/board.php?wr_id=7"
+
+
+def test_scrapy_headers_are_read() -> None:
+    from scrapy.http import Headers
+
+    html = (
+        "<html><head><title>옛 드라마</title></head>"
+        "<body><div id='bo_v_con'><p>똠방각하 다시 보기</p></div></body></html>"
+    )
+    body = html.encode("cp949")
+    headers = Headers({"Content-Type": "text/html; charset=EUC-KR"})
+    assert decode_html(body, headers)[1] == "cp949"
+    item = extract_article(body, "https://b.example/bbs/board.php?wr_id=1", headers=headers)
+    assert item.body_text == "똠방각하 다시 보기"

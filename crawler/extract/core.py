@@ -52,12 +52,21 @@ _JSON_LD = etree.XPath("//script[@type='application/ld+json']/text()", smart_str
 
 
 class NoArticleError(ValueError):
-    """The page has no article body; the message names the URL and why."""
+    """The page has no article body; the message names the URL and why.
 
-    def __init__(self, url: str, reason: str) -> None:
+    ``prev_url`` / ``next_url`` still carry the page's previous/next links when it has
+    them (a photo-only board post, a deleted post's stub), so a crawl walking the
+    chain can go on past it.
+    """
+
+    def __init__(
+        self, url: str, reason: str, *, prev_url: str | None = None, next_url: str | None = None
+    ) -> None:
         super().__init__(f"no article in {url}: {reason}")
         self.url = url
         self.reason = reason
+        self.prev_url = prev_url
+        self.next_url = next_url
 
 
 # --- Labels of previous/next links ----------------------------------------------
@@ -693,6 +702,13 @@ class ArticlePage:
     def prev_next(self) -> tuple[str | None, str | None]:
         return self.first_link(self.profile.prev), self.first_link(self.profile.next)
 
+    def _links_anyway(self) -> dict[str, str | None]:
+        prev_url, next_url = self.prev_next()
+        if self._wants_fallback_links() and not (prev_url and next_url):
+            prev_fb, next_fb = self.fallback_prev_next()
+            prev_url, next_url = prev_url or prev_fb, next_url or next_fb
+        return {"prev_url": prev_url, "next_url": next_url}
+
     def _wants_fallback_links(self) -> bool:
         profile = self.profile
         if not profile.fallback_links:
@@ -808,8 +824,10 @@ class ArticlePage:
         body_text = self.body_text
         if not body_text:
             if self.body_element is not None:
-                raise NoArticleError(self.url, f"the {self.profile.name} body is empty")
-            raise NoArticleError(self.url, f"no article body found (profile {self.profile.name})")
+                reason = f"the {self.profile.name} body is empty"
+            else:
+                reason = f"no article body found (profile {self.profile.name})"
+            raise NoArticleError(self.url, reason, **self._links_anyway())
         prev_url, next_url = self.prev_next()
         fields: dict[str, Any] = {
             "title": self.title(),
@@ -836,7 +854,10 @@ class ArticlePage:
             fields["prev_url"] = fields["prev_url"] or prev_fb
             fields["next_url"] = fields["next_url"] or next_fb
         if not fields["title"]:
-            raise NoArticleError(self.url, "the page has a body but no title")
+            raise NoArticleError(
+                self.url, "the page has a body but no title",
+                prev_url=fields["prev_url"], next_url=fields["next_url"],
+            )
         return ArticleItem(
             url=self.url,
             canonical_url=self.canonical_url(),

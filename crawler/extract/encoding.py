@@ -149,7 +149,7 @@ def decode_html(
     tried: set[str] = set()
     declared = encoding or header_charset(headers)
     meta = meta_charset(body)
-    labels = [declared, meta]
+    labels: list[str | None] = [declared, meta]
     if codec_name(declared) in _WEAK and not body.isascii():
         # A Western single-byte charset in a header is most often a server default
         # (Apache's ISO-8859-1), not the page's word: the page's meta tag, valid UTF-8
@@ -163,18 +163,18 @@ def decode_html(
             if detected in _LEGACY_MULTIBYTE:
                 labels = [detected, declared]
     for label in labels:
-        codec = codec_name(label)
-        if codec is None or codec in tried:
+        candidate = codec_name(label)
+        if candidate is None or candidate in tried:
             continue
-        tried.add(codec)
-        if codec in _LEGACY_MULTIBYTE:
+        tried.add(candidate)
+        if candidate in _LEGACY_MULTIBYTE:
             if utf8_valid is None:
                 utf8_valid = _is_utf8_with_non_ascii(body)
             if utf8_valid:
                 continue
-        text = _strict(body, codec)
+        text = _strict(body, candidate)
         if text is not None and "\ufffd" not in text:
-            return text, codec
+            return text, candidate
     codec = detect_encoding(body)
     text = _strict(body, codec)
     if text is not None:
