@@ -3,7 +3,7 @@
 Callers ``await writer.submit(entry)`` and get their entry's result back only once
 the transaction that wrote it has COMMITTED. Entries are gathered into batches that
 flush at ``batch_size`` entries or when the oldest entry has waited ``batch_timeout``
-seconds, one batch at a time, each in one transaction.
+seconds, each batch in one transaction, up to ``max_concurrent`` batches at once.
 
 While PostgreSQL is unreachable, batches are retried every ``retry_interval`` seconds
 and every entry is held in memory (its caller keeps waiting): nothing is lost, and the
@@ -19,8 +19,8 @@ import contextlib
 import logging
 import random
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import psycopg
@@ -70,11 +70,12 @@ def is_unreachable(exc: BaseException) -> bool:
 
 
 class _Pending(Generic[T, R]):
-    __slots__ = ("arrived", "entry", "future")
+    __slots__ = ("arrived", "entry", "future", "key")
 
-    def __init__(self, entry: T, future: asyncio.Future[R]) -> None:
+    def __init__(self, entry: T, future: asyncio.Future[R], key: Hashable) -> None:
         self.entry = entry
         self.future = future
+        self.key = key
         self.arrived = time.monotonic()
 
 
@@ -82,9 +83,11 @@ class BatchWriter(Generic[T, R]):
     """Gathers entries into batches and writes each batch in one transaction.
 
     ``pool`` is called for the current pool on every attempt (so a pool replaced
-    while a batch waits is picked up). ``name`` and ``unit`` make the log lines
-    ("holding 12 items"); ``stats_prefix`` names the counters ``<prefix>/batches``
-    and ``<prefix>/retries``.
+    while a batch waits is picked up). Up to ``max_concurrent`` batches are written
+    at once, on as many connections; when ``key`` is given, entries with equal keys
+    are never in two batches at once, so they are written in the order submitted.
+    ``name`` and ``unit`` make the log lines ("holding 12 items"); ``stats_prefix``
+    names the counters ``<prefix>/batches`` and ``<prefix>/retries``.
     """
 
     def __init__(
@@ -101,6 +104,8 @@ class BatchWriter(Generic[T, R]):
         connect_timeout: float = 5.0,
         stats: StatsCollector | None = None,
         stats_prefix: str = "",
+        max_concurrent: int = 2,
+        key: Callable[[T], Hashable] | None = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, not {batch_size}")
@@ -115,6 +120,9 @@ class BatchWriter(Generic[T, R]):
         self.connect_timeout = max(0.1, connect_timeout)
         self.stats = stats
         self.stats_prefix = stats_prefix
+        self.max_concurrent = max(1, max_concurrent)
+        self.key = key
+        self._busy_keys: Counter[Hashable] = Counter()
         self._pending: deque[_Pending[T, R]] = deque()
         self._in_flight = 0
         self._wakeup = asyncio.Event()
@@ -145,7 +153,8 @@ class BatchWriter(Generic[T, R]):
         if self._closing:
             raise RuntimeError(f"{self.name} writer is closed")
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Pending(entry, future))
+        key = self.key(entry) if self.key is not None else None
+        self._pending.append(_Pending(entry, future, key))
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name=f"{self.name}-writer")
         self._wakeup.set()
@@ -160,9 +169,10 @@ class BatchWriter(Generic[T, R]):
             self._task = None
 
     async def _run(self) -> None:
+        tasks: set[asyncio.Task[None]] = set()
         while True:
-            if not self._pending:
-                if self._closing:
+            if not self._pending or len(tasks) >= self.max_concurrent:
+                if not self._pending and not tasks and self._closing:
                     return
                 self._wakeup.clear()
                 await self._wakeup.wait()
@@ -174,18 +184,47 @@ class BatchWriter(Generic[T, R]):
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wakeup.wait(), delay)
                     continue
-            count = min(self.batch_size, len(self._pending))
-            batch = [self._pending.popleft() for _ in range(count)]
-            self._in_flight = len(batch)
-            try:
-                await self._write_batch(batch)
-            except Exception as exc:  # a bug in a write function: fail its entries, keep going
-                logger.exception("%s writer failed", self.name)
+            batch = self._take_batch()
+            if not batch:  # all that is queued waits for a batch in flight with its keys
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
+            task = asyncio.create_task(self._write_and_release(batch))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+    def _take_batch(self) -> list[_Pending[T, R]]:
+        """Up to ``batch_size`` queued entries, oldest first, leaving queued (in order)
+        those whose key is in a batch still being written."""
+        batch: list[_Pending[T, R]] = []
+        kept: list[_Pending[T, R]] = []
+        busy = self._busy_keys
+        while self._pending and len(batch) < self.batch_size:
+            pending = self._pending.popleft()
+            (kept if busy and pending.key in busy else batch).append(pending)
+        self._pending.extendleft(reversed(kept))
+        if self.key is not None:
+            for pending in batch:
+                busy[pending.key] += 1
+        self._in_flight += len(batch)
+        return batch
+
+    async def _write_and_release(self, batch: list[_Pending[T, R]]) -> None:
+        try:
+            await self._write_batch(batch)
+        except Exception as exc:  # a bug in a write function: fail its entries, keep going
+            logger.exception("%s writer failed", self.name)
+            for pending in batch:
+                if not pending.future.done():
+                    pending.future.set_exception(exc)
+        finally:
+            self._in_flight -= len(batch)
+            if self.key is not None:
                 for pending in batch:
-                    if not pending.future.done():
-                        pending.future.set_exception(exc)
-            finally:
-                self._in_flight = 0
+                    self._busy_keys[pending.key] -= 1
+                    if not self._busy_keys[pending.key]:
+                        del self._busy_keys[pending.key]
+            self._wakeup.set()
 
     async def _attempt(self, entries: Sequence[T]) -> Sequence[R]:
         pool = self._pool()

@@ -15,7 +15,7 @@ import os
 import socket
 import uuid
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -71,7 +71,7 @@ class Rejection:
 _INSERT_REJECTIONS = """
 INSERT INTO rejected_items (key, url, reason, message, raw, worker, run_id)
 SELECT k, u, r, m, j::jsonb, %s, %s
-FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], %s::text[]) AS t(k, u, r, m, j)
+FROM unnest(%b::uuid[], %b::text[], %b::text[], %b::text[], %b::text[]) AS t(k, u, r, m, j)
 ON CONFLICT (key) DO NOTHING
 RETURNING key
 """
@@ -197,9 +197,17 @@ class Database:
         return any(w.in_outage for w in self._writers)
 
     def writer(
-        self, write: WriteFn[Any, Any], *, name: str, unit: str = "items", stats_prefix: str = ""
+        self,
+        write: WriteFn[Any, Any],
+        *,
+        name: str,
+        unit: str = "items",
+        stats_prefix: str = "",
+        max_concurrent: int = 1,
+        key: Callable[[Any], Hashable] | None = None,
     ) -> BatchWriter[Any, Any]:
-        """A :class:`BatchWriter` on this database's pool with its batching settings."""
+        """A :class:`BatchWriter` on this database's pool with its batching settings
+        (``max_concurrent`` is capped by the pool size)."""
         writer: BatchWriter[Any, Any] = BatchWriter(
             write,
             lambda: self.pool,
@@ -212,6 +220,8 @@ class Database:
             connect_timeout=self.connect_timeout,
             stats=self.stats,
             stats_prefix=stats_prefix,
+            max_concurrent=min(max_concurrent, self.pool_size),
+            key=key,
         )
         self._writers.append(writer)
         return writer

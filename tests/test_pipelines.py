@@ -297,6 +297,62 @@ def test_changed_page_is_a_new_version_and_history_survives_a_return(
     assert [v for v, _ in history()] == [1, 2, 3, 4, 5]
 
 
+def test_states_of_one_page_keep_their_order_across_concurrent_batches(
+    make_settings: Callable[..., Settings], db: psycopg.Connection
+) -> None:
+    # One item per batch, two batches in flight: the page's states must still land in order.
+    crawler = crawler_for(make_settings(CRAWLER_STORE_BATCH_SIZE=1, CRAWLER_STORE_BATCH_TIMEOUT=0))
+    states = ["하나", "둘", "하나", "셋", "둘", "둘"]
+    items: list[ArticleItem] = []
+    for k, state in enumerate(states):
+        items += [article(7, body=f"{state} 본문."), article(100 + k)]
+
+    async def main() -> None:
+        pipe = StorePipeline.from_crawler(crawler)
+        await pipe.open_spider()
+        try:
+            await asyncio.gather(*(pipe.process_item(item) for item in items))
+        finally:
+            await pipe.close_spider()
+
+    asyncio.run(main())
+    history = db.execute(
+        "SELECT v.version, a.body_text FROM article_versions v JOIN articles a ON a.id = v.article_id"
+        " WHERE v.canonical_url = %s ORDER BY v.version",
+        (items[0].canonical_url,),
+    ).fetchall()
+    assert history == [(1, "하나 본문."), (2, "둘 본문."), (3, "하나 본문."), (4, "셋 본문."), (5, "둘 본문.")]
+    assert crawler.stats.get_value("store/unchanged") == 1
+    assert crawler.stats.get_value("store/batches") == len(items)
+
+
+def test_batch_writer_keeps_the_order_of_equal_keys(pg_url: str, db: psycopg.Connection) -> None:
+    async def main() -> list[tuple[int, int]]:
+        database = Database(pg_url, batch_size=2, batch_timeout=0)
+        await database.open()
+        order: list[tuple[int, int]] = []
+
+        async def write(conn: psycopg.AsyncConnection[Any], entries: list[tuple[int, int]]) -> list[None]:
+            await conn.execute("SELECT 1")
+            # Every third batch is slow, so later batches would overtake it.
+            await asyncio.sleep(0.02 if entries[0][1] // 2 % 3 == 0 else 0)
+            order.extend(entries)
+            return [None] * len(entries)
+
+        writer = database.writer(write, name="test", max_concurrent=3, key=lambda e: e[0])
+        await asyncio.gather(*(writer.submit((i % 4, i)) for i in range(80)))
+        await writer.close()
+        await database.close()
+        assert writer.batches >= 40
+        return order
+
+    order = asyncio.run(main())
+    assert sorted(order) == sorted((i % 4, i) for i in range(80))
+    for key in range(4):
+        written = [i for k, i in order if k == key]
+        assert written == sorted(written)
+
+
 def test_an_item_postgres_refuses_is_recorded_and_the_rest_stored(
     make_settings: Callable[..., Settings], db: psycopg.Connection
 ) -> None:
