@@ -16,10 +16,11 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import re
 import sys
-from collections.abc import Iterator
-from contextlib import ExitStack
+from collections.abc import Generator, Iterator
+from contextlib import ExitStack, closing
 from datetime import UTC, date, datetime, timedelta
 from typing import IO, Any
 
@@ -113,7 +114,7 @@ def build_query(*, since: datetime | None, site: str | None) -> tuple[sql.Compos
 
 def iter_articles(
     conn: Any, *, since: datetime | None = None, site: str | None = None, batch_size: int = 500
-) -> Iterator[dict[str, Any]]:
+) -> Generator[dict[str, Any], None, None]:
     """Stored articles as dicts, oldest first, through a server-side cursor.
 
     The cursor lives in a transaction of its own on ``conn`` (a psycopg connection),
@@ -176,8 +177,11 @@ def export(
     if fmt not in FORMATS:
         raise ExportError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
     writer = write_jsonl if fmt == "jsonl" else write_csv
-    with pg_connect(database_url, timeout=timeout, autocommit=True) as conn:
-        return writer(iter_articles(conn, since=since, site=site, batch_size=batch_size), out)
+    with (
+        pg_connect(database_url, timeout=timeout, autocommit=True) as conn,
+        closing(iter_articles(conn, since=since, site=site, batch_size=batch_size)) as rows,
+    ):
+        return writer(rows, out)
 
 
 def command(args: argparse.Namespace) -> int:
@@ -197,14 +201,19 @@ def command(args: argparse.Namespace) -> int:
         else:
             sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
             out = sys.stdout
-        count = export(
-            settings.get("DATABASE_URL"),
-            out,
-            fmt=args.format,
-            since=since,
-            site=site,
-            timeout=settings.getfloat("CRAWLER_CONNECT_TIMEOUT"),
-        )
+        try:
+            count = export(
+                settings.get("DATABASE_URL"),
+                out,
+                fmt=args.format,
+                since=since,
+                site=site,
+                timeout=settings.getfloat("CRAWLER_CONNECT_TIMEOUT"),
+            )
+        except BrokenPipeError:
+            # The reader (head, less) went away: stop quietly, as other command-line tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
     target = args.output if args.output and args.output != "-" else "standard output"
     print(f"exported {count} article(s) as {args.format} to {target}", file=sys.stderr)
     return 0

@@ -174,3 +174,23 @@ def test_command_writes_a_file(tmp_path: Path, crawler_env: dict[str, str], arti
         env=crawler_env, capture_output=True, timeout=60, check=False,
     )  # fmt: skip
     assert proc.returncode == 0 and len(proc.stdout.decode("utf-8").splitlines()) == 5
+
+
+def test_a_reader_that_stops_early_ends_the_export_quietly(crawler_env: dict[str, str], db: psycopg.Connection) -> None:
+    """``crawler export | head -1``: the export stops without a traceback when the pipe closes."""
+    db.execute(
+        "INSERT INTO articles (content_hash, url, canonical_url, profile, title, body_text, site)"
+        " SELECT md5(g::text), 'https://big.test/' || g, 'https://big.test/' || g, 'generic', 't' || g,"
+        "        repeat('본문', 500), 'big.test' FROM generate_series(1, 3000) g"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", "export"],
+        env=crawler_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 0
+    assert json.loads(first)["site"] == "big.test"
+    assert "Traceback" not in err and "rollback" not in err
