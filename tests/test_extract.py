@@ -64,6 +64,8 @@ def test_saved_page_matches_expected_json(page: Path, spec: dict[str, Any], run:
     body = page.read_bytes()
     if spec.get("kind") == "list":
         assert extract_list_links(body, spec["url"]) == spec["expected_links"]
+        with pytest.raises(NoArticleError):  # a list page is not stored as an article
+            extract_article(body, spec["url"])
         return
     if spec.get("error"):
         with pytest.raises(NoArticleError) as info:

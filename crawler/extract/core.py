@@ -702,6 +702,21 @@ class ArticlePage:
     def prev_next(self) -> tuple[str | None, str | None]:
         return self.first_link(self.profile.prev), self.first_link(self.profile.next)
 
+    def list_page_reason(self) -> str | None:
+        """Why the page is a list of articles rather than one (None when it is not):
+        one of the profile's ``list_markers`` matches, or its body selectors find
+        nothing while its ``list_links`` selectors find three links or more."""
+        for marker in self.profile.list_markers:
+            if select(self.root, marker, self.html):
+                return f"a list page (it matches {marker!r} of the {self.profile.name} profile)"
+        if self.profile.name == GENERIC or not self.profile.body or self.body_element is not None:
+            return None
+        for query in self.profile.list_links:
+            links = {self._link_of(node) for node in select(self.root, query, self.html)} - {None}
+            if len(links) >= 3:
+                return f"a list page ({len(links)} article links, no {self.profile.name} article body)"
+        return None
+
     def _links_anyway(self) -> dict[str, str | None]:
         prev_url, next_url = self.prev_next()
         if self._wants_fallback_links() and not (prev_url and next_url):
@@ -821,6 +836,9 @@ class ArticlePage:
 
     def to_item(self) -> ArticleItem:
         """The item of this page; :class:`NoArticleError` when it has no article body."""
+        listing = self.list_page_reason()
+        if listing:
+            raise NoArticleError(self.url, listing)
         body_text = self.body_text
         if not body_text:
             if self.body_element is not None:

@@ -14,6 +14,7 @@ is already known replaces the bundled profile of that name. Keys (all optional b
     hook = "gnuboard"             # code hook (crawler.extract.hooks) for what data cannot say
     domains = ["example.com"]     # host (or parent domain) rules, checked first
     markers = ["#bo_v"]           # CSS: the page is this profile's when one matches
+    list_markers = ["body.archive"]  # CSS: the page is a list page, not an article
     fallback_links = true         # look for rel/label prev/next links when selectors find none
     fallback_links_on_domains = true  # ... also on the profile's own domains
     prefer_body_credits = false   # reporter/press credited in the body win over author/source selectors
@@ -76,6 +77,7 @@ class Profile:
     hook: str | None = None
     domains: tuple[str, ...] = ()
     markers: tuple[str, ...] = ()
+    list_markers: tuple[str, ...] = ()
     fallback_links: bool = True
     fallback_links_on_domains: bool = True
     prefer_body_credits: bool = False
@@ -134,6 +136,7 @@ def profile_from_dict(data: dict[str, Any], where: str = "<profile>") -> Profile
         hook=data.get("hook"),
         domains=domains,
         markers=_strings(data.get("markers", []), where, "markers"),
+        list_markers=_strings(data.get("list_markers", []), where, "list_markers"),
         fallback_links=bool(data.get("fallback_links", True)),
         fallback_links_on_domains=bool(data.get("fallback_links_on_domains", True)),
         prefer_body_credits=bool(data.get("prefer_body_credits", False)),
@@ -241,7 +244,7 @@ def load(extra_dir: str | None = None) -> Registry:
                     compile_query(query)
                 except QueryError as exc:
                     raise ProfileError(f"{profile.path}: [select] {key}: {exc}") from None
-        for query in profile.markers:
+        for query in (*profile.markers, *profile.list_markers):
             try:
                 compile_query(query)
             except QueryError as exc:
