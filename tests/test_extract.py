@@ -398,6 +398,8 @@ def test_press_of_credits() -> None:
     assert press_of("(세종=연합뉴스) 김은지 기자 = 정부가") == "연합뉴스"
     assert press_of("[서울=뉴시스]홍길동 기자 = 본문") == "뉴시스"
     assert press_of("그냥 문장입니다.") is None
+    for tag in ("[속보]", "[단독]", "[사진]", "[종합2보]", "[2보]"):
+        assert press_of(f"{tag} 정부가 발표했다") is None, tag
 
 
 def test_no_article_error_still_carries_prev_next() -> None:

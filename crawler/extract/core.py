@@ -252,14 +252,30 @@ _BRACKET_PRESS_RE = re.compile(
 _PRESS_NOISE = re.compile(r"\b(?:inc|co|ltd|corp)\b\.?|\(주\)|주식회사|by\s", re.I)
 
 
+#: Bracketed tags that lead a story but name no press (``[속보]``, ``[단독]``, ``[사진]`` ...).
+NOT_PRESS = frozenset(
+    "속보 단독 사진 포토 영상 동영상 인터뷰 기고 칼럼 사설 오피니언 종합 르포 기획 특집 공지 알림 "
+    "팩트체크 이슈 현장 리뷰 논평 해설 분석 일문일답 인사 부고 화보 카드뉴스 그래픽 출처 질문 답변 "
+    "긴급 상보 정정 반론보도 알립니다 신간 날씨 전문 광고 AD PR 보도자료 Q&A 업데이트 단신 "
+    "이벤트 후기 정보 잡담 질문답변 유머 뉴스 기사 펌 스크랩".split()
+)
+_NOT_PRESS_RE = re.compile(r"^(?:종합)?\d*보$|^\d+$")
+
+
 def press_of(line: str) -> str | None:
     """The press named by a copyright line (``Copyright © 파이낸셜뉴스.``) or a leading
-    credit (``[파이낸셜뉴스]``, ``[서울=뉴시스]``, ``(서울=연합뉴스)``), or None."""
+    credit (``[파이낸셜뉴스]``, ``[서울=뉴시스]``, ``(서울=연합뉴스)``), or None.
+    Tags that name no press (``[속보]``, ``[단독]``, ``[종합2보]``) are not credits."""
     match = _BRACKET_PRESS_RE.match(line)
     if match:
         name = (match.group("name") or match.group("name2") or "").strip()
         name = REPORTER_RE.sub("", name).strip()
-        if 2 <= len(name) <= 20 and len(name.split()) <= 2 and not name.isdigit():
+        if (
+            2 <= len(name) <= 20
+            and len(name.split()) <= 2
+            and name not in NOT_PRESS
+            and not _NOT_PRESS_RE.match(name)
+        ):
             return name
     if is_copyright_line(line):
         match = _COPYRIGHT_PRESS_RE.search(line)
