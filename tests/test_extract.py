@@ -375,6 +375,8 @@ def test_decode_html_order_and_lying_headers() -> None:
         "cp1252",
     )
     assert decode_html(b"\xef\xbb\xbf<p>\xea\xb0\x80</p>") == ("<p>가</p>", "utf-8")
+    xml = '<?xml version="1.0" encoding="euc-kr"?><html><body>햏</body></html>'
+    assert decode_html(xml.encode("cp949")) == (xml, "cp949")
     text, codec = decode_html("<p>가나다".encode() + "라".encode()[:2])  # cut inside a character
     assert codec == "utf-8" and text.startswith("<p>가나")
 

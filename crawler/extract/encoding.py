@@ -25,6 +25,7 @@ _ALIASES = {
 _WEAK = frozenset({"cp1252", "latin_1", "iso8859-1"})
 _LEGACY_MULTIBYTE = frozenset({"cp949", "gb18030", "big5", "shift_jis", "euc_jp", "cp932", "johab"})
 _CHARSET_RE = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
+_XML_DECL_RE = re.compile(rb"""\s*<\?xml[^>]{0,100}?encoding\s*=\s*["']([A-Za-z0-9_.:\-]+)""")
 _HEADER_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -75,8 +76,9 @@ def header_charset(headers: Mapping[str, str | bytes] | None) -> str | None:
 
 
 def meta_charset(body: bytes) -> str | None:
-    """The charset label of the first ``<meta charset>`` / http-equiv tag in the head."""
-    match = _CHARSET_RE.search(body, 0, 8192)
+    """The charset label of the first ``<meta charset>`` / http-equiv tag in the head,
+    or of an XML declaration (``<?xml ... encoding="euc-kr"?>``)."""
+    match = _CHARSET_RE.search(body, 0, 8192) or _XML_DECL_RE.match(body)
     return match.group(1).decode("ascii", "replace") if match else None
 
 
