@@ -429,3 +429,23 @@ def test_scrapy_headers_are_read() -> None:
     assert decode_html(body, headers)[1] == "cp949"
     item = extract_article(body, "https://b.example/bbs/board.php?wr_id=1", headers=headers)
     assert item.body_text == "똠방각하 다시 보기"
+
+
+def test_command_reads_profiles_dir_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    (tmp_path / "examplenews.toml").write_text(
+        'name = "examplenews"\ndomains = ["news.example.com"]\n[select]\ntitle = ["h1.headline"]\n'
+        'body = ["div.article-body"]\nprev = ["a.prev-article"]\n',
+        encoding="utf-8",
+    )
+    page = tmp_path / "page.html"
+    page.write_text(
+        '<h1 class="headline">제목</h1><div class="article-body"><p>첫 문단.</p></div>'
+        '<a class="prev-article" href="/a/1">앞</a>',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("CRAWLER_PROFILES_DIR", str(tmp_path))
+    assert cli_main(["extract", str(page), "--url", "https://news.example.com/a/2"]) == 0
+    data = json.loads(capsysbinary.readouterr().out)
+    assert (data["profile"], data["title"], data["prev_url"]) == ("examplenews", "제목", "https://news.example.com/a/1")

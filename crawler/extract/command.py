@@ -8,6 +8,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from crawler.config import get_settings
 from crawler.extract.core import NoArticleError, extract_article
 from crawler.extract.profiles import ProfileError
 
@@ -20,6 +21,9 @@ def _fetched_at(value: str | None) -> datetime | None:
 
 def command(args: argparse.Namespace) -> int:
     """Print the item of one saved page as one UTF-8 JSON object.
+
+    Extra profiles come from ``--profiles-dir``, else the ``CRAWLER_PROFILES_DIR``
+    setting (environment included), as for the workers.
 
     Exit 0 with the JSON on stdout; 1 when the page has no article (the reason and the
     URL on stderr); 2 when the file cannot be read or an option is wrong.
@@ -35,6 +39,8 @@ def command(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"crawler extract: --fetched-at {args.fetched_at!r} is not an ISO 8601 time", file=sys.stderr)
         return 2
+    settings = get_settings()
+    profiles_dir = getattr(args, "profiles_dir", None) or settings.get("CRAWLER_PROFILES_DIR") or None
     try:
         item = extract_article(
             body,
@@ -42,7 +48,8 @@ def command(args: argparse.Namespace) -> int:
             profile=getattr(args, "profile", None),
             encoding=getattr(args, "encoding", None),
             fetched_at=fetched_at,
-            profiles_dir=getattr(args, "profiles_dir", None) or None,
+            profiles_dir=profiles_dir,
+            default_timezone=settings.get("CRAWLER_DEFAULT_TIMEZONE") or "Asia/Seoul",
         )
     except NoArticleError as exc:
         print(f"crawler extract: {exc}", file=sys.stderr)
