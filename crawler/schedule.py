@@ -105,8 +105,8 @@ class Scheduler:
         self.metrics = metrics
         self.clock = clock or (lambda: datetime.now(UTC))
         self.pending_ttl = pending_ttl
-        self._done: set[tuple[str, float]] = set()
-        self._skipped: set[tuple[str, float]] = set()
+        #: entry name -> the last slot (epoch seconds) this scheduler fired, saw fired, or skipped.
+        self._handled: dict[str, float] = {}
         self._redis_down_since: float | None = None
         if metrics is not None:
             for entry in self.entries:
@@ -125,25 +125,15 @@ class Scheduler:
         fired: list[Firing] = []
         for entry in self.entries:
             due = entry.last_due(now)
-            slot = (entry.name, due.timestamp())
             if self.metrics is not None:
                 self.metrics.set_next_due(entry.name, entry.next_due(now))
-            if slot in self._done:
-                continue
-            late = (now - due).total_seconds()
-            if late > entry.misfire_grace:
-                if slot not in self._skipped:
-                    self._skipped.add(slot)
-                    logger.info(
-                        "schedule entry %s: slot %s passed %s ago, beyond its misfire_grace of %s; next at %s",
-                        entry.name,
-                        due.isoformat(),
-                        format_duration(late),
-                        format_duration(entry.misfire_grace),
-                        entry.next_due(now).isoformat(),
-                    )
+            if self._handled.get(entry.name) == due.timestamp():
                 continue
             try:
+                late = (now - due).total_seconds()
+                if late > entry.misfire_grace:
+                    self._skip(entry, due, now, late)
+                    continue
                 firing = self._fire(entry, due, now)
             except (redis.RedisError, BackendUnavailable) as exc:
                 self._redis_failed(exc)
@@ -151,8 +141,22 @@ class Scheduler:
             self._redis_ok()
             if firing is not None:
                 fired.append(firing)
-        self._prune(now)
         return fired
+
+    def _skip(self, entry: ScheduleEntry, due: datetime, now: datetime, late: float) -> None:
+        """A slot beyond its grace: say so once, unless some scheduler fired it in time."""
+        fired_by = self.client.get(lock_key(self.prefix, entry.name, due))
+        self._handled[entry.name] = due.timestamp()
+        if fired_by is not None:
+            return
+        logger.info(
+            "schedule entry %s: slot %s passed %s ago, beyond its misfire_grace of %s: skipped; next at %s",
+            entry.name,
+            due.isoformat(),
+            format_duration(late),
+            format_duration(entry.misfire_grace),
+            entry.next_due(now).isoformat(),
+        )
 
     def _fire(self, entry: ScheduleEntry, due: datetime, now: datetime) -> Firing | None:
         key = lock_key(self.prefix, entry.name, due)
@@ -162,7 +166,7 @@ class Scheduler:
             holder_text = holder.decode() if isinstance(holder, bytes) else str(holder)
             if holder is not None and holder_text != mine:
                 if ":done" in holder_text:
-                    self._done.add((entry.name, due.timestamp()))
+                    self._handled[entry.name] = due.timestamp()
                     logger.debug("schedule entry %s: slot %s already fired (%s)", entry.name, due, holder_text)
                 return None
             # Our own pending lock (an earlier attempt failed) or a lock that just expired: take it.
@@ -188,7 +192,7 @@ class Scheduler:
                 {"due": due.isoformat(), "fired_at": fired_at.isoformat(), "by": self.instance, "enqueued": count}
             ),
         )
-        self._done.add((entry.name, due.timestamp()))
+        self._handled[entry.name] = due.timestamp()
         logger.info(
             "schedule entry %s fired (slot %s, %s): %d URL(s) enqueued, %d request(s) pushed%s",
             entry.name,
@@ -225,11 +229,6 @@ class Scheduler:
             down = time.monotonic() - self._redis_down_since
             self._redis_down_since = None
             logger.info("Redis answers again after %s", format_duration(max(down, 0.001)))
-
-    def _prune(self, now: datetime) -> None:
-        horizon = now.timestamp() - max((e.misfire_grace for e in self.entries), default=0) - 1
-        self._done = {s for s in self._done if s[1] >= horizon}
-        self._skipped = {s for s in self._skipped if s[1] >= horizon}
 
     # --- the loop ---------------------------------------------------------------------
 

@@ -255,6 +255,25 @@ def test_missed_cron_slots_beyond_grace_are_skipped(redis_client: redis.Redis, r
     assert len(rec.calls) == 1
 
 
+def test_a_skipped_slot_is_logged_once_and_a_fired_one_never(
+    redis_client: redis.Redis, redis_prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    daily = _entry(cron="0 3 * * *")
+    rec = Recorder()
+    sched = _scheduler([daily], redis_client, redis_prefix, rec)
+    with caplog.at_level(logging.INFO, logger="crawler.schedule"):
+        for second in range(3):
+            assert sched.tick(datetime(2025, 10, 15, 14, 0, second, tzinfo=UTC)) == []
+    assert sum("skipped" in r.getMessage() for r in caplog.records) == 1
+    assert len(sched.tick(datetime(2025, 10, 16, 3, 0, 30, tzinfo=UTC))) == 1
+    caplog.clear()
+    restarted = _scheduler([daily], redis_client, redis_prefix, rec)  # as after a restart at 03:10
+    with caplog.at_level(logging.INFO, logger="crawler.schedule"):
+        assert restarted.tick(datetime(2025, 10, 16, 3, 10, tzinfo=UTC)) == []
+    assert not [r for r in caplog.records if "skipped" in r.getMessage()]
+    assert len(rec.calls) == 1
+
+
 def test_disabled_entries_never_fire(redis_client: redis.Redis, redis_prefix: str) -> None:
     rec = Recorder()
     sched = _scheduler([_entry(every="1m", enabled=False)], redis_client, redis_prefix, rec)
