@@ -174,7 +174,7 @@ def format_duration(seconds: float) -> str:
     if seconds < 1:
         return f"{seconds * 1000:g}ms"
     out = []
-    rest = seconds
+    rest = float(round(seconds)) if seconds >= 60 else round(seconds, 3)
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if rest >= size:
             count = int(rest // size)
