@@ -180,7 +180,7 @@ def start_private_postgres(data_dir: Path, *, timeout: float = 60.0) -> str:
             f"could not start a private PostgreSQL in {pgdata}: {exc}"
             + (f" (server log: {log})" if log.exists() else "")
         ) from exc
-    url = str(server.get_uri())
+    url = str(server.get_uri()).replace("://postgres:@", "://postgres@", 1)  # no empty password
     deadline = time.monotonic() + timeout
     while not postgres_answers(url):
         if time.monotonic() > deadline:
