@@ -12,6 +12,7 @@ import redis
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
+from scrapy.signalmanager import SignalManager
 
 from crawler.frontier.guard import PrivateAddressMiddleware, address_is_private
 from crawler.frontier.keys import META_SEED
@@ -44,6 +45,7 @@ def test_concurrency_holds_across_two_workers(redis_client: redis.Redis, redis_p
         await asyncio.wait_for(a.process_request(Request("http://other.test/")), 0.5)
         b.process_exception(r2, OSError("boom"))
         b.process_response(r3, Response(r3.url))
+        await asyncio.sleep(0.05)  # finished tokens go back within release_delay
         return events
 
     assert asyncio.run(scenario()) == ["third waiting", "third started"]
@@ -84,7 +86,9 @@ def test_politeness_off_is_not_in_the_chain(make_settings) -> None:  # type: ign
     off = SimpleNamespace(settings=make_settings(CRAWLER_FLEET_POLITENESS=False), stats=None)
     with pytest.raises(NotConfigured):
         FleetPolitenessMiddleware.from_crawler(off)  # type: ignore[arg-type]
-    on = SimpleNamespace(settings=make_settings(CRAWLER_DOMAIN_CONCURRENCY=3), stats=None)
+    on = SimpleNamespace(
+        settings=make_settings(CRAWLER_DOMAIN_CONCURRENCY=3), stats=None, signals=SignalManager()
+    )
     assert FleetPolitenessMiddleware.from_crawler(on).concurrency == 3  # type: ignore[arg-type]
     no_guard = SimpleNamespace(settings=make_settings(CRAWLER_BLOCK_PRIVATE_ADDRESSES=False), stats=None)
     with pytest.raises(NotConfigured):

@@ -8,6 +8,10 @@ at least ``CRAWLER_DOMAIN_DELAY`` seconds apart, by Redis's clock) and gives it 
 when the response or error arrives. A token carries an expiry (``DOWNLOAD_TIMEOUT`` plus
 a margin), so the tokens of a worker killed mid-request free themselves.
 
+Round trips: a token given back travels with the next acquisition for the same host
+(one Lua call does both), or within ``release_delay`` seconds when none comes; when a
+request of this worker already waits for that host, it is given back at once.
+
 With ``CRAWLER_FLEET_POLITENESS`` false the middleware raises ``NotConfigured`` and is
 not in the chain at all: it costs nothing. It composes with Scrapy's own per-process
 limits, robots.txt (``ROBOTSTXT_OBEY``) and AutoThrottle, which still apply.
@@ -21,10 +25,13 @@ import contextlib
 import itertools
 import logging
 import random
-from typing import TYPE_CHECKING
+from collections import Counter
+from typing import TYPE_CHECKING, Any
 
 import redis
+from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.utils.asyncio import call_later
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.connections import redis_client
@@ -53,6 +60,8 @@ class FleetPolitenessMiddleware:
     :param delay: seconds between the starts of two requests to one host across the fleet.
     :param token_ttl: seconds after which a token not given back frees itself.
     :param poll: seconds between attempts while a host is at its concurrency.
+    :param release_delay: seconds a finished token may wait to travel with the next
+        acquisition for its host.
     """
 
     def __init__(
@@ -64,6 +73,7 @@ class FleetPolitenessMiddleware:
         delay: float = 0.0,
         token_ttl: float = 60.0,
         poll: float = 0.02,
+        release_delay: float = 0.01,
         worker: str = "",
         stats: StatsCollector | None = None,
     ) -> None:
@@ -75,9 +85,13 @@ class FleetPolitenessMiddleware:
         self.poll = poll
         self.worker = worker_name(worker)
         self.stats = stats
+        self.release_delay = release_delay
         self._acquire = client.register_script(scripts.ACQUIRE)
         self._ids = itertools.count()
         self._warned_down = False
+        self._pending: dict[str, list[str]] = {}  # host -> tokens to give back
+        self._waiting: Counter[str] = Counter()  # host -> local requests waiting for a slot
+        self._flush_call: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -94,7 +108,7 @@ class FleetPolitenessMiddleware:
         client = redis_client(
             s.get("REDIS_URL"), timeout=s.getfloat("CRAWLER_CONNECT_TIMEOUT"), check=False
         )
-        return cls(
+        mw = cls(
             client,
             s.get("CRAWLER_REDIS_PREFIX"),
             concurrency=concurrency,
@@ -103,6 +117,8 @@ class FleetPolitenessMiddleware:
             worker=s.get("CRAWLER_WORKER_ID") or "",
             stats=crawler.stats,
         )
+        crawler.signals.connect(mw.flush_releases, signal=signals.spider_closed)
+        return mw
 
     async def process_request(self, request: Request) -> None:
         host = urlparse_cached(request).hostname
@@ -113,21 +129,28 @@ class FleetPolitenessMiddleware:
         args = [self.concurrency, self.delay_ms, self.ttl_ms, token]
         waited = False
         while True:
+            given_back = self._pending.pop(host, [])
             try:
-                wait_ms = int(self._acquire(keys=keys, args=args))
+                wait_ms = int(self._acquire(keys=keys, args=[*args, *given_back]))
             except REDIS_DOWN as exc:
                 if not self._warned_down:
                     self._warned_down = True
                     logger.warning(
                         "fleet politeness: Redis unreachable (%s); per-process limits only", exc
                     )
-                return
+                return  # the tokens given back expire by themselves
             if wait_ms == 0:
                 break
             waited = True
-            await asyncio.sleep(
-                wait_ms / 1000 if wait_ms > 0 else self.poll * (0.5 + random.random())
-            )
+            self._waiting[host] += 1
+            try:
+                await asyncio.sleep(
+                    wait_ms / 1000 if wait_ms > 0 else self.poll * (0.5 + random.random())
+                )
+            finally:
+                self._waiting[host] -= 1
+                if not self._waiting[host]:
+                    del self._waiting[host]
         self._warned_down = False
         request.meta[META_TOKEN] = (host, token)
         if waited and self.stats is not None:
@@ -145,5 +168,24 @@ class FleetPolitenessMiddleware:
         if held is None:
             return
         host, token = held
-        with contextlib.suppress(*REDIS_DOWN):  # else the token expires by itself
-            self.client.zrem(self.keys.polite(host), token)
+        self._pending.setdefault(host, []).append(token)
+        if self._waiting.get(host):
+            self._give_back({host: self._pending.pop(host)})  # a request here waits for it
+        elif self._flush_call is None:
+            self._flush_call = call_later(self.release_delay, self.flush_releases)
+
+    def flush_releases(self) -> None:
+        """Give back every finished token now (also called when the spider closes)."""
+        if self._flush_call is not None:
+            self._flush_call.cancel()
+            self._flush_call = None
+        pending, self._pending = self._pending, {}
+        if pending:
+            self._give_back(pending)
+
+    def _give_back(self, tokens: dict[str, list[str]]) -> None:
+        with contextlib.suppress(*REDIS_DOWN):  # else the tokens expire by themselves
+            pipe = self.client.pipeline(transaction=False)
+            for host, held in tokens.items():
+                pipe.zrem(self.keys.polite(host), *held)
+            pipe.execute()

@@ -285,8 +285,13 @@ class RedisScheduler(BaseScheduler):
         return True
 
     def next_request(self) -> Request | None:
-        if not self._local and not self._closing and time.monotonic() >= self._next_poll:
-            self._sync(pop=self.prefetch)
+        if not self._local and not self._closing:
+            now = time.monotonic()
+            # Starving with children of our own buffered: push them and pop in the same
+            # round trip rather than wait for the flush tick (a chain walk is sequential:
+            # each step would otherwise wait up to CRAWLER_FLUSH_INTERVAL).
+            if now >= self._next_poll or (self._children and self._down_since is None):
+                self._sync(pop=self.prefetch)
         if not self._local:
             return None
         request = self._local.popleft()

@@ -146,8 +146,9 @@ return lost
 """
 )
 
-#: Take a politeness slot for one host, fleet-wide.
-#: KEYS: tokens zset, next-start key. ARGV: concurrency (0: unlimited), delay_ms, ttl_ms, token.
+#: Take a politeness slot for one host, fleet-wide, after giving back finished ones.
+#: KEYS: tokens zset, next-start key.
+#: ARGV: concurrency (0: unlimited), delay_ms, ttl_ms, token, tokens to give back...
 #: Returns 0 when the slot is taken, -1 when the host is at its concurrency, else the
 #: milliseconds to wait before the delay allows the next start.
 ACQUIRE = (
@@ -156,6 +157,9 @@ ACQUIRE = (
 local limit = tonumber(ARGV[1])
 local delay = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
+if #ARGV > 4 then
+  redis.call('ZREM', KEYS[1], unpack(ARGV, 5))
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if limit > 0 and redis.call('ZCARD', KEYS[1]) >= limit then
   return -1
