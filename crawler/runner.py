@@ -348,6 +348,11 @@ class Run:
             f"Done in {elapsed:.1f}s: {progress.fetched} page(s) fetched, {new} new article(s) stored, "
             f"{now['duplicates'] - before.get('duplicates', 0)} duplicate URL(s), "
             + (f"{progress.unchanged} already stored and unchanged, " if progress.unchanged else "")
+            + (
+                f"{now['versions'] - before.get('versions', 0)} changed since last stored, "
+                if now.get("versions", 0) > before.get("versions", 0)
+                else ""
+            )
             + f"{now['rejected'] - before.get('rejected', 0)} rejected."
         )
         with pg_connect(url) as conn:
