@@ -108,7 +108,7 @@ def run(n: int = 1_000_000, *, buckets: int = defaults.CRAWLER_SEEN_BUCKETS) -> 
     return {
         "urls": n,
         "redis_version": version,
-        "set_max_intset_entries": int(max_intset.get("set-max-intset-entries", 0)),
+        "set_max_intset_entries": int(max_intset.get("set-max-intset-entries") or 0),
         "ours": ours,
         "scrapy_redis": theirs,
         "ratio": round(theirs["bytes_per_url"] / max(ours["bytes_per_url"], 1e-9), 1),

@@ -67,7 +67,7 @@ class KitServer:
             self.hits[path] += 1
             count = self.hits[path]
         if path == "/robots.txt":
-            return 200, {"Content-Type": "text/plain"}, b"User-agent: *\nAllow: /\n"
+            return 200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /private\n"
         if path == "/redirect":
             return 302, {"Location": "/target"}, b""
         if path == "/flaky" and count == 1:

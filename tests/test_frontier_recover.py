@@ -42,13 +42,12 @@ def article(path: str, prev: str | None, nxt: str | None, seed: str | None) -> A
 
 def store(pg_url: str, items: list[ArticleItem], rejected: list[str] = ()) -> None:  # type: ignore[assignment]
     async def go() -> None:
-        async with await psycopg.AsyncConnection.connect(pg_url, autocommit=True) as conn:
-            async with conn.transaction():
-                await write_items(conn, items)
-                if rejected:
-                    await write_rejections(
-                        conn, [Rejection(url, "missing_title", "no title", {"url": url}) for url in rejected]
-                    )
+        async with await psycopg.AsyncConnection.connect(pg_url, autocommit=True) as conn, conn.transaction():
+            await write_items(conn, items)
+            if rejected:
+                await write_rejections(
+                    conn, [Rejection(url, "missing_title", "no title", {"url": url}) for url in rejected]
+                )
 
     asyncio.run(go())
 

@@ -19,15 +19,15 @@ from collections.abc import Iterator
 
 import pytest
 import redis
+from conftest import TEST_REDIS_URL
 from scrapy.core.engine import ExecutionEngine
 from scrapy.core.scraper import Scraper
+from test_frontier_kit import KitServer, finish_kit, kit_settings, run_kit, start_kit
 
 from crawler.frontier.queue import Frontier, PushEntry
 from crawler.frontier.serialize import request_to_json
 from crawler.frontier.walk import WalkPolicy, seed_request
 from crawler.urls import url_fingerprint
-from conftest import TEST_REDIS_URL
-from test_frontier_kit import KitServer, finish_kit, kit_settings, run_kit, start_kit
 
 
 @pytest.fixture
@@ -146,3 +146,14 @@ def test_sigterm_finishes_in_flight_and_returns_prefetched(
     queued = {r["url"] for r in Frontier(redis_client, redis_prefix).peek(20)}
     assert queued | stored == set(urls) and not (queued & stored)  # the rest is back
     assert stats["frontier/released"] >= 1
+
+
+def test_request_refused_by_robots_txt_is_acknowledged(
+    server: KitServer, redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    push_seeds(redis_client, redis_prefix, [server.base + "/private/1", server.base + "/page/5"])
+    stats = run_kit(kit_settings(TEST_REDIS_URL, redis_prefix, KIT_STORE_DELAY=0))
+    assert server.hits["/private/1"] == 0 and server.hits["/page/5"] == 1
+    assert stats["robotstxt/forbidden"] == 1
+    assert stats["frontier/acked"] == 2  # an IgnoreRequest is a finished request too
+    assert_drained(redis_client, redis_prefix)

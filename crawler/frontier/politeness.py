@@ -126,7 +126,7 @@ class FleetPolitenessMiddleware:
             return
         token = f"{self.worker}:{next(self._ids)}"
         keys = [self.keys.polite(host), self.keys.polite_next(host)]
-        args = [self.concurrency, self.delay_ms, self.ttl_ms, token]
+        args: list[str | int] = [self.concurrency, self.delay_ms, self.ttl_ms, token]
         waited = False
         while True:
             given_back = self._pending.pop(host, [])

@@ -129,7 +129,11 @@ class Frontier:
         args += acks
         args += releases
         raw = self._sync(keys=keys, args=args)
-        result = SyncResult(*(int(x) for x in raw[:8]))
+        reclaimed, pushed, filtered, acked, lost, released, queued, leased = (int(x) for x in raw[:8])
+        result = SyncResult(
+            reclaimed=reclaimed, pushed=pushed, filtered=filtered, acked=acked, lost=lost,
+            released=released, queued=queued, leased=leased,
+        )
         result.popped = [
             (raw[i].decode(), raw[i + 1].decode("utf-8")) for i in range(8, len(raw), 2)
         ]
@@ -169,7 +173,8 @@ class Frontier:
 
     def peek(self, n: int = 10) -> list[dict[str, object]]:
         """The next ``n`` queued requests as dicts (for inspection and tests)."""
-        ids = [x.decode() for x in self.client.zrange(self.keys.queue, 0, n - 1)]
+        members: list[bytes] = self.client.zrange(self.keys.queue, 0, n - 1)  # type: ignore[assignment]
+        ids = [x.decode() for x in members]
         if not ids:
             return []
         return [json.loads(raw) for raw in self.client.hmget(self.keys.requests, ids) if raw]

@@ -137,7 +137,11 @@ def ensure_ready(
     keys = frontier.keys
     token = uuid.uuid4().hex
     deadline = time.monotonic() + wait
+    waiting_logged = False
     while not client.set(keys.recover_lock, token, nx=True, ex=LOCK_SECONDS):
+        if not waiting_logged:
+            waiting_logged = True
+            logger.info("another process is rebuilding the frontier under %s: waiting", prefix)
         if frontier.seen.is_marked():
             return None
         if time.monotonic() > deadline:

@@ -19,6 +19,7 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import psycopg
 import redis
@@ -138,7 +139,7 @@ def _enqueue(
 ) -> EnqueueResult:
     result = EnqueueResult()
     entries: list[PushEntry] = []
-    record: dict[str, str] = {}
+    record: dict[Any, Any] = {}
     for url in urls:
         url = url.strip()
         if not is_http_url(url):

@@ -94,7 +94,7 @@ class SeenSet:
     def contains(self, url: str) -> bool:
         """True when ``url`` (canonicalized) is seen."""
         fp = url_fingerprint(url)
-        return bool(self.client.sismember(self.bucket_key(fp), fp))
+        return bool(self.client.sismember(self.bucket_key(fp), str(fp)))
 
     def forget(self, urls: Iterable[str]) -> int:
         """Forget ``urls`` so that they are fetched again when linked; returns how many were seen."""
