@@ -359,8 +359,12 @@ class Run:
             if self.demo:
                 from urllib.parse import urlsplit
 
-                host = urlsplit(seeds[0]).hostname or ""
-                demo_count = conn.execute("SELECT count(*) FROM articles WHERE site = %s", (host,)).fetchone()
+                parts = urlsplit(seeds[0])
+                base = f"{parts.scheme}://{parts.netloc}/"
+                demo_count = conn.execute(
+                    "SELECT count(DISTINCT article_id) FROM article_urls WHERE starts_with(canonical_url, %s)",
+                    (base,),
+                ).fetchone()
                 stored = int(demo_count[0]) if demo_count else 0
                 verdict = "all of them" if expected is not None and stored >= expected else f"of {expected}"
                 self.say(f"The demo site's {expected} articles: {stored} in the database ({verdict}).")
