@@ -95,8 +95,9 @@ class ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not isinstance(getattr(record, "worker", None), str):
             record.worker = self.worker
-        record.url = url_of_record(record)
-        record.url_suffix = f" url={record.url}" if record.url and record.url not in record.getMessage() else ""
+        url = url_of_record(record)
+        record.url = url
+        record.url_suffix = f" url={url}" if url and url not in record.getMessage() else ""
         return True
 
 
@@ -121,7 +122,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
-class _CrawlerHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _CrawlerHandler(logging.StreamHandler):
     """Marks the handler installed here, so that a second call replaces it."""
 
 

@@ -285,6 +285,7 @@ class MetricsServer:
     @property
     def url(self) -> str:
         host = self._httpd.server_address[0]
+        host = host.decode() if isinstance(host, bytes) else str(host)
         return f"http://{host}:{self.port}"
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
