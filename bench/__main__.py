@@ -95,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--urls", type=int, default=None, help="URLs of the Redis memory measure (1,000,000)")
     parser.add_argument("--items", type=int, default=None, help="items of the store measure (20,000)")
     parser.add_argument("--no-docs", action="store_true", help="print only; do not write docs/")
+    parser.add_argument("--crawl-only", action="store_true", help="skip the Redis memory and store measures")
+    parser.add_argument("--no-profile", action="store_true", help="skip the py-spy profile of one worker")
     parser.add_argument("--json", metavar="FILE", help="also write every figure as JSON here")
     args = parser.parse_args(argv)
     shape = QUICK if args.quick else FULL
@@ -152,6 +154,12 @@ def main(argv: list[str] | None = None) -> int:
                 break
         results["rounds"] = done_rounds
         results["crawls"] = crawls
+        if not args.no_profile and "service-1" in systems:
+            from bench import profile
+
+            print("profiling one worker with py-spy", flush=True)
+            results["profile"] = _section("profile", profile.run, site, redis, db)
+            print(f"profile: {json.dumps(results['profile'], ensure_ascii=False)}", flush=True)
     finally:
         site.stop()
         redis.stop()
@@ -167,10 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     if "service-1" in by_key and "service-2" in by_key and by_key["service-1"]["median"]:
         results["scaling"] = round(by_key["service-2"]["median"] / by_key["service-1"]["median"], 2)
 
-    print(f"measuring Redis memory per seen URL at {n_urls} URLs", flush=True)
-    results["redis_memory"] = _measure_redis_memory(n_urls)
-    print(f"measuring the store pipeline with {n_items} items", flush=True)
-    results["store"] = _measure_store(n_items)
+    if not args.crawl_only:
+        print(f"measuring Redis memory per seen URL at {n_urls} URLs", flush=True)
+        results["redis_memory"] = _measure_redis_memory(n_urls)
+        print(f"measuring the store pipeline with {n_items} items", flush=True)
+        results["store"] = _measure_store(n_items)
 
     results["elapsed_s"] = time.time() - started
     results["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -62,8 +62,12 @@ def run_service(
     idle_exit: float = 3.0,
     timeout: float = 600.0,
     log_dir: Path | None = None,
+    wrap: list[str] | None = None,
 ) -> dict[str, Any]:
-    """One crawl of the whole site by ``workers`` worker processes; figures and checks."""
+    """One crawl of the whole site by ``workers`` worker processes; figures and checks.
+
+    ``wrap`` prefixes each worker's command line (a profiler such as ``py-spy record ... --``).
+    """
     redis.flush()
     db.reset()
     site.reset()
@@ -83,7 +87,7 @@ def run_service(
         worker_env = dict(env, CRAWLER_WORKER_ID=f"bench-{i}")
         procs.append(
             subprocess.Popen(
-                _crawler("worker", "--exit-when-idle", str(idle_exit)),
+                [*(wrap or []), *_crawler("worker", "--exit-when-idle", str(idle_exit))],
                 env=worker_env,
                 stdout=fh,
                 stderr=subprocess.STDOUT,

@@ -159,6 +159,18 @@ def format_summary(results: dict[str, Any]) -> str:
     scaling = results.get("scaling")
     if scaling:
         out.append(f"scaling: 2 workers / 1 worker = {scaling:.2f}x")
+    prof = results.get("profile")
+    if prof:
+        out.append("")
+        out.append("where one worker's CPU goes (py-spy samples):")
+        if "error" in prof:
+            out.append(f"  not measured: {prof['error']}")
+        else:
+            for name, pct in prof["components_pct"].items():
+                out.append(f"  {pct:5.1f}%  {name}")
+            out.append("  top functions by self time:")
+            for func, pct in prof["top_self_pct"]:
+                out.append(f"  {pct:5.1f}%  {func}")
     for name in ("redis_memory", "store"):
         section = results.get(name)
         if section is None:
@@ -307,6 +319,24 @@ def write_markdown(results: dict[str, Any], path: Path, plot_name: str | None) -
             parts.append(f"Not measured in this run: {section.get('error') if section else 'skipped'}.")
             continue
         parts.append(_md_table(["figure", "value"], [[f"`{k}`", v] for k, v in flatten(section)]))
+    prof = results.get("profile")
+    if prof:
+        parts += ["", "## Where a worker's time goes", ""]
+        if "error" in prof:
+            parts.append(f"Not measured in this run: {prof['error']}.")
+        else:
+            parts += [
+                f"One worker crawling the same site under `py-spy record` ({prof['samples']} samples; "
+                f"{prof['pages_per_s_while_sampled']} pages/s while sampled). Each sample is put in the "
+                "first component found on its stack (`bench/profile.py`).",
+                "",
+                _md_table(["component", "share of CPU samples"],
+                          [[k, f"{v}%"] for k, v in prof["components_pct"].items()]),
+                "",
+                "Functions holding the CPU themselves (self time):",
+                "",
+                _md_table(["function", "self"], [[f"`{f}`", f"{p}%"] for f, p in prof["top_self_pct"]]),
+            ]  # fmt: skip
     if results.get("profile_notes"):
-        parts += ["", "## Where the service's time goes", ""] + results["profile_notes"]
+        parts += [""] + results["profile_notes"]
     path.write_text("\n".join(parts) + "\n", encoding="utf-8")
