@@ -86,6 +86,8 @@ class BatchWriter(Generic[T, R]):
     while a batch waits is picked up). Up to ``max_concurrent`` batches are written
     at once, on as many connections; when ``key`` is given, entries with equal keys
     are never in two batches at once, so they are written in the order submitted.
+    With ``weight``, a batch also ends before its entries weigh more than
+    ``max_batch_weight`` (a batch always takes at least one entry).
     ``name`` and ``unit`` make the log lines ("holding 12 items"); ``stats_prefix``
     names the counters ``<prefix>/batches`` and ``<prefix>/retries``.
     """
@@ -106,6 +108,8 @@ class BatchWriter(Generic[T, R]):
         stats_prefix: str = "",
         max_concurrent: int = 2,
         key: Callable[[T], Hashable] | None = None,
+        weight: Callable[[T], int] | None = None,
+        max_batch_weight: int = 0,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, not {batch_size}")
@@ -122,9 +126,12 @@ class BatchWriter(Generic[T, R]):
         self.stats_prefix = stats_prefix
         self.max_concurrent = max(1, max_concurrent)
         self.key = key
+        self.weight = weight
+        self.max_batch_weight = max_batch_weight
         self._busy_keys: Counter[Hashable] = Counter()
         self._pending: deque[_Pending[T, R]] = deque()
         self._in_flight = 0
+        self._batches_in_flight = 0
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -169,10 +176,10 @@ class BatchWriter(Generic[T, R]):
             self._task = None
 
     async def _run(self) -> None:
-        tasks: set[asyncio.Task[None]] = set()
+        tasks: set[asyncio.Task[None]] = set()  # referenced until done
         while True:
-            if not self._pending or len(tasks) >= self.max_concurrent:
-                if not self._pending and not tasks and self._closing:
+            if not self._pending or self._batches_in_flight >= self.max_concurrent:
+                if not self._pending and not self._batches_in_flight and self._closing:
                     return
                 self._wakeup.clear()
                 await self._wakeup.wait()
@@ -189,19 +196,30 @@ class BatchWriter(Generic[T, R]):
                 self._wakeup.clear()
                 await self._wakeup.wait()
                 continue
+            self._batches_in_flight += 1
             task = asyncio.create_task(self._write_and_release(batch))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
 
     def _take_batch(self) -> list[_Pending[T, R]]:
-        """Up to ``batch_size`` queued entries, oldest first, leaving queued (in order)
-        those whose key is in a batch still being written."""
+        """Up to ``batch_size`` queued entries (and ``max_batch_weight``), oldest first,
+        leaving queued (in order) those whose key is in a batch still being written."""
         batch: list[_Pending[T, R]] = []
         kept: list[_Pending[T, R]] = []
         busy = self._busy_keys
+        room = self.max_batch_weight if self.weight is not None and self.max_batch_weight else None
         while self._pending and len(batch) < self.batch_size:
             pending = self._pending.popleft()
-            (kept if busy and pending.key in busy else batch).append(pending)
+            if busy and pending.key in busy:
+                kept.append(pending)
+                continue
+            if room is not None and self.weight is not None:
+                w = self.weight(pending.entry)
+                if batch and w > room:
+                    kept.append(pending)
+                    break
+                room -= w
+            batch.append(pending)
         self._pending.extendleft(reversed(kept))
         if self.key is not None:
             for pending in batch:
@@ -218,6 +236,7 @@ class BatchWriter(Generic[T, R]):
                 if not pending.future.done():
                     pending.future.set_exception(exc)
         finally:
+            self._batches_in_flight -= 1
             self._in_flight -= len(batch)
             if self.key is not None:
                 for pending in batch:

@@ -205,6 +205,8 @@ class Database:
         stats_prefix: str = "",
         max_concurrent: int = 1,
         key: Callable[[Any], Hashable] | None = None,
+        weight: Callable[[Any], int] | None = None,
+        max_batch_weight: int = 0,
     ) -> BatchWriter[Any, Any]:
         """A :class:`BatchWriter` on this database's pool with its batching settings
         (``max_concurrent`` is capped by the pool size)."""
@@ -222,6 +224,8 @@ class Database:
             stats_prefix=stats_prefix,
             max_concurrent=min(max_concurrent, self.pool_size),
             key=key,
+            weight=weight,
+            max_batch_weight=max_batch_weight,
         )
         self._writers.append(writer)
         return writer

@@ -34,6 +34,11 @@ if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
 
 
+#: A batch ends before its bodies add up to more characters than this, so that a run of
+#: very long articles is not sent as one statement of hundreds of megabytes.
+MAX_BATCH_BODY_CHARS = 16_000_000
+
+
 @dataclass(frozen=True)
 class StoreOutcome:
     """What writing one item did.
@@ -273,6 +278,8 @@ class StorePipeline:
             stats_prefix="store",
             max_concurrent=2,
             key=lambda item: item.canonical_url,
+            weight=lambda item: len(item.body_text),
+            max_batch_weight=MAX_BATCH_BODY_CHARS,
         )
 
     @classmethod

@@ -24,6 +24,9 @@ from crawler.storage.migrate import (
     schema_version,
 )
 
+#: A migrate process stuck on the lock fails the test in a minute.
+pytestmark = pytest.mark.timeout(120)
+
 
 @pytest.fixture
 def fresh_db(pg_url: str) -> Iterator[str]:

@@ -35,6 +35,8 @@ from pipelines.store import StorePipeline
 from pipelines.validate import Limits, check_item
 
 BOARD = "http://news.example.com/bbs/board.php"
+#: A hung writer fails the test in a minute, not at the suite's 5-minute limit.
+pytestmark = pytest.mark.timeout(120)
 
 
 def crawler_for(settings: Settings) -> Crawler:
@@ -351,6 +353,25 @@ def test_batch_writer_keeps_the_order_of_equal_keys(pg_url: str, db: psycopg.Con
     for key in range(4):
         written = [i for k, i in order if k == key]
         assert written == sorted(written)
+
+
+def test_batch_writer_caps_the_weight_of_a_batch(pg_url: str, db: psycopg.Connection) -> None:
+    async def main() -> list[list[int]]:
+        database = Database(pg_url, batch_size=100, batch_timeout=0.05)
+        await database.open()
+        batches: list[list[int]] = []
+
+        async def write(conn: psycopg.AsyncConnection[Any], entries: list[int]) -> list[None]:
+            batches.append(list(entries))
+            return [None] * len(entries)
+
+        writer = database.writer(write, name="test", weight=lambda e: e, max_batch_weight=10)
+        await asyncio.gather(*(writer.submit(e) for e in (6, 6, 3, 1, 30, 2)))
+        await writer.close()
+        await database.close()
+        return batches
+
+    assert asyncio.run(main()) == [[6], [6, 3, 1], [30], [2]]
 
 
 def test_an_item_postgres_refuses_is_recorded_and_the_rest_stored(

@@ -30,9 +30,7 @@ from pipelines.batching import is_unreachable
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 
-pytestmark = pytest.mark.skipif(
-    not (PG_BIN / "initdb").exists(), reason=f"no PostgreSQL server binaries in {PG_BIN}"
-)
+pytestmark = pytest.mark.timeout(120)
 
 
 def _free_port() -> int:
@@ -76,6 +74,7 @@ class PrivatePostgres:
 
 @pytest.fixture
 def private_pg() -> Iterator[PrivatePostgres]:
+    assert (PG_BIN / "initdb").exists(), f"no PostgreSQL server binaries in {PG_BIN} (set PG_BIN)"
     root = Path(tempfile.mkdtemp(prefix="crawler-pg-"))
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
