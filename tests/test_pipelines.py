@@ -526,3 +526,61 @@ def test_two_writers_in_one_loop_race_on_the_same_contents(
     assert counts(db)["articles"] == n and counts(db)["urls"] == 2 * n
     assert sum(c.stats.get_value("store/stored", 0) for c in crawlers) == n
     assert not [r for r in caplog.records if "unreachable" in r.getMessage()]
+
+
+ENGINE_RUN = textwrap.dedent(
+    """
+    import json, sys
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+    from crawler.config import get_settings
+    from crawler.items import ArticleItem
+    from crawler.text import content_hash
+
+    class Items(scrapy.Spider):
+        name = "items"
+
+        async def start(self):
+            for i in range(60):
+                body = f"엔진을 거친 기사 {i % 50}."
+                url = f"http://engine.example/bbs/board.php?bo_table=a&wr_id={i}&page=2"
+                yield ArticleItem(url=url, canonical_url=url, profile="p",
+                                  title="" if i == 7 else f"t{i}", body_text=body,
+                                  content_hash=content_hash(body))
+
+    settings = get_settings({
+        "DATABASE_URL": sys.argv[1],
+        "SCHEDULER": "scrapy.core.scheduler.Scheduler",
+        "DOWNLOADER_MIDDLEWARES": {},
+        "LOG_LEVEL": "INFO",
+    }, environ={})
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(Items)
+    process.crawl(crawler)
+    process.start()
+    print(json.dumps({k: v for k, v in crawler.stats.get_stats().items()
+                      if k.startswith(("store/", "validate/", "item_", "finish_reason"))}))
+    """
+)
+
+
+def test_pipelines_under_scrapys_engine_and_asyncio_reactor(
+    pg_url: str, db: psycopg.Connection, tmp_path: Path
+) -> None:
+    script = tmp_path / "engine.py"
+    script.write_text(ENGINE_RUN, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, str(script), pg_url], capture_output=True, text=True, timeout=90
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    stats = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert stats["finish_reason"] == "finished"
+    assert stats["item_scraped_count"] == 59 and stats["item_dropped_count"] == 1
+    assert stats["store/stored"] == 50 and stats["store/duplicates"] == 9
+    assert stats["validate/rejected/missing_title"] == 1
+    assert counts(db) == {
+        "articles": 50, "urls": 59, "duplicates": 9, "versions": 0, "rejected": 1, "runs": 1,
+    }
+    row = db.execute("SELECT canonical_url FROM article_urls ORDER BY canonical_url LIMIT 1").fetchone()
+    assert row == ("http://engine.example/bbs/board.php?bo_table=a&wr_id=0",)
+    assert db.execute("SELECT finished_at IS NOT NULL FROM crawl_runs").fetchone() == (True,)
