@@ -24,8 +24,8 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import psycopg
-import psycopg_pool
 from psycopg import errors as pg_errors
+from psycopg_pool import PoolTimeout
 
 from crawler.connections import safe_url
 
@@ -58,7 +58,7 @@ UNREACHABLE_SQLSTATES = ("08", "53", "57P", "58", "25006")
 def is_unreachable(exc: BaseException) -> bool:
     """An error that says the database is away, not that the data is bad: refused or
     lost connections, pool timeouts, shutdowns, a full disk, a read-only standby."""
-    if isinstance(exc, psycopg_pool.PoolTimeout | psycopg.InterfaceError):
+    if isinstance(exc, PoolTimeout | psycopg.InterfaceError):
         return True
     if not isinstance(exc, psycopg.Error) or is_conflict(exc):
         return False
@@ -247,7 +247,10 @@ class BatchWriter(Generic[T, R]):
 
     async def _attempt(self, entries: Sequence[T]) -> Sequence[R]:
         pool = self._pool()
-        async with pool.connection(timeout=self.connect_timeout) as conn, conn.transaction():
+        # In an outage, wait for a connection no longer than a retry interval, so that
+        # attempts start every retry interval.
+        timeout = min(self.connect_timeout, self.retry_interval) if self.in_outage else self.connect_timeout
+        async with pool.connection(timeout=max(0.1, timeout)) as conn, conn.transaction():
             results = await self._write(conn, entries)
         if len(results) != len(entries):
             raise RuntimeError(
@@ -259,6 +262,7 @@ class BatchWriter(Generic[T, R]):
         entries = [p.entry for p in batch]
         failures = 0
         while True:
+            started = time.monotonic()
             try:
                 results = await self._attempt(entries)
             except Exception as exc:
@@ -270,13 +274,13 @@ class BatchWriter(Generic[T, R]):
                 if is_unreachable(exc):
                     failures += 1
                     self._count_retry()
-                    if failures == 1 and not self.in_outage:
+                    if failures == 1 and not self.in_outage and not isinstance(exc, PoolTimeout):
                         # Often one stale connection after a server restart: drop the
                         # broken ones and try again at once before calling it an outage.
                         await self._check_pool()
                         continue
                     self._report_outage(exc)
-                    await asyncio.sleep(self.retry_interval)
+                    await asyncio.sleep(max(0.0, started + self.retry_interval - time.monotonic()))
                     continue
                 if len(batch) > 1:
                     # The data of some entry was refused: write them one by one so
