@@ -277,7 +277,12 @@ class Run:
                     break
                 time.sleep(0.5)
         except KeyboardInterrupt:
-            self.say("\ninterrupted: stopping the workers")
+            self.say("\ninterrupted: the workers finish what they are fetching, then stop")
+            # Ctrl-C reached the workers too (same process group): they are stopping warmly, and a
+            # second signal would force them. Signal only those that did not get it (kill -INT on us).
+            deadline = time.monotonic() + 10
+            while any(p.poll() is None for p, _, _ in workers) and time.monotonic() < deadline:
+                time.sleep(0.1)
             for proc, _, _ in workers:
                 if proc.poll() is None:
                     proc.terminate()
