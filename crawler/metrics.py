@@ -167,7 +167,8 @@ class FrontierCollector(Collector):
         if counts is None:
             return
         for key, value in sorted(counts.items()):
-            number = _number(value)
+            # A mapping (e.g. ``workers``: id -> seconds since last seen) is exported as its size.
+            number = float(len(value)) if isinstance(value, Mapping) else _number(value)
             if number is None:
                 continue
             name = _SANITIZE.sub("_", str(key)).strip("_").lower()

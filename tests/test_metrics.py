@@ -72,7 +72,9 @@ STATS: dict[str, Any] = {
 def test_stats_become_crawler_metrics_over_http() -> None:
     registry = CollectorRegistry()
     registry.register(StatsCollector(lambda: STATS, "w1"))
-    registry.register(FrontierCollector(lambda: {"queued": 5, "leased": 2, "note": "text"}, "w1"))
+    registry.register(
+        FrontierCollector(lambda: {"queued": 5, "leased": 2, "workers": {"a": 1.0, "b": 3.5}, "note": "text"}, "w1")
+    )
     server = MetricsServer(registry, host="127.0.0.1", port=free_port()).start()
     try:
         status, ctype, text = get(server.url + "/metrics")
@@ -91,6 +93,7 @@ def test_stats_become_crawler_metrics_over_http() -> None:
     assert value(text, "crawler_frontier_queued", worker="w1") == 5
     assert value(text, "crawler_frontier_leased", worker="w1") == 2
     assert value(text, "crawler_frontier_up", worker="w1") == 1
+    assert value(text, "crawler_frontier_workers", worker="w1") == 2
     names = {name for name, _ in samples(text)}
     assert all(n.startswith("crawler_") for n in names), names
     assert "crawler_frontier_note" not in names  # only numbers become gauges
