@@ -21,6 +21,7 @@ import pytest
 import redis
 
 from crawler.demo.site import ChainSite, SiteServer
+from crawler.frontier.seeds import enqueue_seeds
 from crawler.frontier.stats import frontier_counts
 
 CRAWLER = str(Path(sys.executable).with_name("crawler"))
@@ -120,8 +121,9 @@ def test_two_workers_share_one_site_and_store_every_page_once(
     stop_later.append(server)
     # fleet-wide delay: about 100 pages/s for the whole fleet, so both workers get work
     workers = [start_worker(env, f"w{i}", idle=3, CRAWLER_DOMAIN_DELAY="0.01") for i in (1, 2)]
-    wait_for(lambda: redis_client.hlen(f"{redis_prefix}:workers") == 2, 30, "two workers")
-    enqueue(env, *(server.url(p) for p in site.list_paths()))
+    wait_for(lambda: redis_client.zcard(f"{redis_prefix}:workers") == 2, 30, "two workers")
+    # in-process (a CLI start-up could outlast the workers' idle time)
+    enqueue_seeds(redis_client, redis_prefix, [server.url(p) for p in site.list_paths()])
     logs = [finish(w) for w in workers]
 
     every = {server.url(p) for p in site.article_paths()}
@@ -133,6 +135,26 @@ def test_two_workers_share_one_site_and_store_every_page_once(
     counts = frontier_counts(redis_client, redis_prefix)
     assert (counts["queued"], counts["leased"]) == (0, 0)
     assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == len(every)
+
+
+def test_a_late_worker_gets_its_share_of_chain_walks(
+    db: psycopg.Connection, env: dict[str, str], stop_later: list[SiteServer]
+) -> None:
+    # Chain walks are sequential: without the fair share, the first worker keeps every
+    # chain it popped (it pops its own children) and a worker started later idles.
+    site = ChainSite(boards=8, posts_per_board=25, seed=8)
+    server = serve(site)
+    stop_later.append(server)
+    enqueue(env, *(server.url(p) for p in site.oldest_paths()))
+    slow = {"CRAWLER_DOMAIN_DELAY": "0.02"}
+    first = start_worker(env, "early", idle=3, **slow)
+    wait_for(lambda: len(server.article_hits()) >= 20, 30, "the first worker to be crawling")
+    late = start_worker(env, "late", idle=3, **slow)
+    logs = [finish(first), finish(late)]
+    assert stored_urls(db) == {server.url(p) for p in site.article_paths()}
+    assert set(article_hits(server).values()) == {1}
+    fetched = [pages_fetched(log) for log in logs]
+    assert fetched[1] >= 30, f"the late worker got no fair share: {fetched}"
 
 
 @pytest.mark.slow

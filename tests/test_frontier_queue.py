@@ -189,3 +189,18 @@ def test_unserializable_meta_is_dropped_not_fatal() -> None:
     request = scrapy.Request("https://news.test/", meta={"ok": 1, "obj": object()})
     back = request_from_json(request_to_json(request))
     assert back.meta == {"ok": 1}
+
+
+def test_live_workers_are_counted_for_the_fair_share(
+    frontier: Frontier, redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    other = Frontier(redis_client, redis_prefix, worker="w2", lease_timeout=1.0, seen_buckets=64)
+    anonymous = Frontier(redis_client, redis_prefix, lease_timeout=1.0, seen_buckets=64)  # a CLI
+    assert frontier.sync().alive == 1
+    assert other.sync().alive == 2
+    assert anonymous.sync().alive == 2  # pushing seeds does not make a worker
+    other.forget_worker()  # a clean stop
+    assert frontier.sync().alive == 1
+    other.sync()
+    time.sleep(1.1)  # silent for a lease timeout: no longer counted (killed)
+    assert frontier.sync().alive == 1

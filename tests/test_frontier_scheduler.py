@@ -108,7 +108,7 @@ def test_idle_worker_picks_up_new_work_quickly(
     proc = start_kit(kit_settings(TEST_REDIS_URL, redis_prefix, CRAWLER_EXIT_WHEN_IDLE=3.0))
     try:
         deadline = time.monotonic() + 20
-        while not redis_client.hexists(f"{redis_prefix}:workers", "kit"):
+        while not redis_client.zscore(f"{redis_prefix}:workers", "kit") is not None:
             assert time.monotonic() < deadline and proc.poll() is None, "worker did not start"
             time.sleep(0.1)
         time.sleep(0.5)  # idle now: the engine's own heartbeat would take 5 s

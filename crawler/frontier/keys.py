@@ -14,7 +14,7 @@ key                             type    holds
 ``{p}:seen:{bucket}``           set     64-bit URL fingerprints (intset encoding)
 ``{p}:seen:buckets``            string  bucket count in use; its absence means "rebuild"
 ``{p}:seeds``                   hash    seed URL -> JSON of its last enqueue
-``{p}:workers``                 hash    worker id -> JSON heartbeat
+``{p}:workers``                 zset    worker id -> its last sync or renewal (ms)
 ``{p}:counters``                hash    fleet-wide totals (reclaimed leases, ...)
 ``{p}:recover:lock``            string  held while one process rebuilds from PostgreSQL
 ``{p}:polite:{host}``           zset    politeness tokens of a host -> expiry (ms)

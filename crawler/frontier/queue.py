@@ -60,6 +60,7 @@ class SyncResult:
     released: int = 0
     queued: int = 0
     leased: int = 0
+    alive: int = 1
     popped: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -109,6 +110,7 @@ class Frontier:
             self.keys.lease_owner,
             self.keys.seq,
             self.keys.counters,
+            self.keys.workers,
         ]
         args: list[str | int] = [
             self.worker,
@@ -129,13 +131,15 @@ class Frontier:
         args += acks
         args += releases
         raw = self._sync(keys=keys, args=args)
-        reclaimed, pushed, filtered, acked, lost, released, queued, leased = (int(x) for x in raw[:8])
+        reclaimed, pushed, filtered, acked, lost, released, queued, leased, alive = (
+            int(x) for x in raw[:9]
+        )
         result = SyncResult(
             reclaimed=reclaimed, pushed=pushed, filtered=filtered, acked=acked, lost=lost,
-            released=released, queued=queued, leased=leased,
+            released=released, queued=queued, leased=leased, alive=alive,
         )
         result.popped = [
-            (raw[i].decode(), raw[i + 1].decode("utf-8")) for i in range(8, len(raw), 2)
+            (raw[i].decode(), raw[i + 1].decode("utf-8")) for i in range(9, len(raw), 2)
         ]
         return result
 
@@ -155,13 +159,17 @@ class Frontier:
         """Return leased, unstarted requests to the queue at their old position."""
         return self.sync(releases=ids)
 
-    def renew(self, ids: Iterable[str], *, info: str = "") -> list[str]:
+    def renew(self, ids: Iterable[str]) -> list[str]:
         """Extend the leases in ``ids``; returns the ids this worker no longer holds."""
         lost = self._renew(
             keys=[self.keys.leases, self.keys.lease_owner, self.keys.workers],
-            args=[self.worker, self.lease_ms, info, *ids],
+            args=[self.worker, self.lease_ms, *ids],
         )
         return [x.decode() for x in lost]
+
+    def forget_worker(self) -> None:
+        """Record that this worker stopped (it no longer counts in the fair share)."""
+        self.client.zrem(self.keys.workers, self.worker)
 
     def queued(self) -> int:
         """Requests waiting in the queue."""

@@ -18,7 +18,11 @@ What it adds to scrapy-redis's design:
   call every ``CRAWLER_FLUSH_INTERVAL`` (or when ``CRAWLER_FLUSH_SIZE`` are waiting),
   and that same call pops the next ``CRAWLER_PREFETCH`` requests when needed.
   ``enqueue_request`` answers True at once; what the seen filter dropped is counted
-  in the stats (``scheduler/filtered``).
+  in the stats (``scheduler/filtered``). A worker starved for work with children of its
+  own buffered pushes and pops at once, so a chain walk never waits for the tick.
+* **Fair share.** Every sync records the worker as alive and returns how many workers
+  are; with others alive a worker holds at most its share of the outstanding requests,
+  so the first worker to start does not take the whole frontier.
 * **Redis outages.** Calls that fail keep their buffer and retry every
   ``CRAWLER_REDIS_RETRY_INTERVAL`` with one log line per outage; nothing acknowledged
   is lost because an acknowledgement only ever travels with its children.
@@ -164,6 +168,8 @@ class RedisScheduler(BaseScheduler):
         self._last_flush = 0.0
         self._down_since: float | None = None
         self._empty_since: float | None = None
+        self._alive = 1  # workers that synced within a lease timeout, as of the last sync
+        self._outstanding = 0  # queued + leased requests, as of the last sync
         self._timer: Any = None
 
     @classmethod
@@ -254,7 +260,7 @@ class RedisScheduler(BaseScheduler):
                 break
             await asyncio.sleep(min(self.retry_interval, 1.0))
         with contextlib.suppress(*REDIS_DOWN):
-            self.client.hdel(self.frontier.keys.workers, self.worker)
+            self.frontier.forget_worker()
         logger.info(
             "worker %s: scheduler closed (%s): %d unstarted requests returned to the queue",
             self.worker, reason, len(unstarted),
@@ -290,8 +296,9 @@ class RedisScheduler(BaseScheduler):
             # Starving with children of our own buffered: push them and pop in the same
             # round trip rather than wait for the flush tick (a chain walk is sequential:
             # each step would otherwise wait up to CRAWLER_FLUSH_INTERVAL).
-            if now >= self._next_poll or (self._children and self._down_since is None):
-                self._sync(pop=self.prefetch)
+            pop = self._pop_size()
+            if (pop and now >= self._next_poll) or (self._children and self._down_since is None):
+                self._sync(pop=pop)
         if not self._local:
             return None
         request = self._local.popleft()
@@ -299,6 +306,20 @@ class RedisScheduler(BaseScheduler):
         return request
 
     # --- state for the spider and the worker ---------------------------------------------
+
+    def _pop_size(self) -> int:
+        # Fair share: with other workers alive, hold at most ceil(outstanding / workers)
+        # requests (outstanding = queued + leased, as of the last sync), so that a worker
+        # that started first does not take the whole frontier; its surplus children go to
+        # the queue for the others. Alone, it takes its full prefetch; holding nothing, it
+        # always asks for at least one (which also refreshes the figures).
+        if self._alive <= 1:
+            return self.prefetch
+        share = -(-self._outstanding // self._alive)
+        holding = len(self._held) - len(self._acks)
+        if holding <= 0:
+            return max(1, min(self.prefetch, share))
+        return max(0, min(self.prefetch, share - holding))
 
     def held_leases(self) -> int:
         """Leases this worker holds and has not acknowledged."""
@@ -354,6 +375,8 @@ class RedisScheduler(BaseScheduler):
             self._held[lid] = _Lease(url_fingerprint(request.url), request.url)
             self._local.append(request)
         self._count(result, acks)
+        self._alive = max(1, result.alive)
+        self._outstanding = result.queued + result.leased
         if result.popped or result.pushed:
             self._next_poll = 0.0
         elif pop:
@@ -386,7 +409,7 @@ class RedisScheduler(BaseScheduler):
     def _renew(self) -> None:
         ids = list(self._held)
         try:
-            lost = self.frontier.renew(ids, info=str(len(ids)))
+            lost = self.frontier.renew(ids)
         except REDIS_DOWN as exc:
             self._redis_down(exc)
             return
@@ -447,7 +470,7 @@ class RedisScheduler(BaseScheduler):
             if now >= self._next_renew:
                 self._next_renew = now + self.renew_interval
                 self._renew()
-            pop = self.prefetch if not self._local and now >= self._next_poll else 0
+            pop = self._pop_size() if not self._local and now >= self._next_poll else 0
             if self._children or self._acks or pop:
                 result = self._sync(pop=pop)
                 if result is not None and result.popped:

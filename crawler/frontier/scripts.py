@@ -17,16 +17,19 @@ local now = tonumber(_t[1]) * 1000 + math.floor(tonumber(_t[2]) / 1000)
 #: expired leases of any worker, then pop and lease up to ``pop_n`` requests. Children are
 #: written before the acknowledgements of their parents, in the same atomic call.
 #:
-#: KEYS: queue, requests, leases, lease_owner, seq, counters, seen bucket keys...
+#: A named worker also records that it is alive (``workers``), and learns how many workers
+#: synced or renewed within one lease timeout (its fair share of the work follows).
+#:
+#: KEYS: queue, requests, leases, lease_owner, seq, counters, workers, seen bucket keys...
 #: ARGV: worker, lease_ms, pop_n, n_children, n_acks, n_releases, reclaim_limit,
 #:       children as (key index, fingerprint, bypass 0/1, queue score, JSON)..., ack ids...,
 #:       release ids...
 #: Returns: reclaimed, pushed, filtered, acked, lost, released, queue size, leases size,
-#:          then (id, JSON) of each popped request.
+#:          live workers, then (id, JSON) of each popped request.
 SYNC = (
     _NOW
     + """
-local Q, R, L, O, SEQ, C = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local Q, R, L, O, SEQ, C, W = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local worker = ARGV[1]
 local lease_ms = tonumber(ARGV[2])
 local pop_n = tonumber(ARGV[3])
@@ -105,7 +108,7 @@ if reclaimed > 0 then
   redis.call('HINCRBY', C, 'lease_expired_reclaimed', reclaimed)
 end
 
-local out = {reclaimed, pushed, filtered, acked, lost, released, 0, 0}
+local out = {reclaimed, pushed, filtered, acked, lost, released, 0, 0, 0}
 if pop_n > 0 then
   local items = redis.call('ZPOPMIN', Q, pop_n)
   for i = 1, #items, 2 do
@@ -121,18 +124,23 @@ if pop_n > 0 then
 end
 out[7] = redis.call('ZCARD', Q)
 out[8] = redis.call('ZCARD', L)
+if worker ~= '' then
+  redis.call('ZADD', W, now, worker)
+end
+out[9] = redis.call('ZCOUNT', W, now - lease_ms, '+inf')
 return out
 """
 )
 
 #: Extend the leases a live worker still holds; report the ones it no longer owns.
-#: KEYS: leases, lease_owner, workers. ARGV: worker, lease_ms, heartbeat info, ids...
+#: The worker is recorded alive; workers silent for a day are forgotten.
+#: KEYS: leases, lease_owner, workers. ARGV: worker, lease_ms, ids...
 RENEW = (
     _NOW
     + """
 local lease_ms = tonumber(ARGV[2])
 local lost = {}
-for i = 4, #ARGV do
+for i = 3, #ARGV do
   local id = ARGV[i]
   local v = redis.call('HGET', KEYS[2], id)
   if v and string.sub(v, string.find(v, '|', 1, true) + 1) == ARGV[1] then
@@ -141,7 +149,8 @@ for i = 4, #ARGV do
     lost[#lost + 1] = id
   end
 end
-redis.call('HSET', KEYS[3], ARGV[1], now .. '|' .. ARGV[3])
+redis.call('ZADD', KEYS[3], now, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - 86400000)
 return lost
 """
 )

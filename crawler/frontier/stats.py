@@ -16,7 +16,8 @@ def frontier_counts(client: redis.Redis, prefix: str) -> dict[str, Any]:
     ``queued`` (requests waiting), ``leased`` (requests in flight, leased to a worker),
     ``seen`` (URL fingerprints in the seen set), ``seeds`` (seed URLs ever enqueued),
     ``lease_expired_reclaimed`` (leases that ran out and went back to the queue, total),
-    ``workers`` (worker id -> seconds since its last lease renewal, by Redis's clock)
+    ``workers`` (worker id -> seconds since its last sync or lease renewal, by Redis's
+    clock; a worker that stopped cleanly is removed, a killed one ages)
     and ``seen_buckets`` (0 when Redis holds no seen set: it was flushed or never used).
     """
     keys = Keys(prefix)
@@ -27,13 +28,12 @@ def frontier_counts(client: redis.Redis, prefix: str) -> dict[str, Any]:
     pipe.zcard(keys.leases)
     pipe.hlen(keys.seeds)
     pipe.hget(keys.counters, "lease_expired_reclaimed")
-    pipe.hgetall(keys.workers)
+    pipe.zrange(keys.workers, 0, -1, withscores=True)
     pipe.time()
     queued, leased, seeds, reclaimed, workers, now = pipe.execute()
     now_ms = int(now[0]) * 1000 + int(now[1]) // 1000
     ages: dict[str, float] = {}
-    for name, value in workers.items():
-        stamp = value.split(b"|", 1)[0]
+    for name, stamp in workers:
         ages[name.decode()] = round(max(0, now_ms - int(stamp)) / 1000, 1)
     seen = SeenSet(client, prefix, buckets=buckets).count() if buckets else 0
     return {
