@@ -61,9 +61,18 @@ def pg_connect(url: str, *, timeout: float = 5.0, autocommit: bool = True) -> ps
 
 
 async def pg_pool(
-    url: str, *, min_size: int = 1, max_size: int = 4, timeout: float = 5.0
+    url: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 4,
+    timeout: float = 5.0,
+    reconnect_timeout: float = 300.0,
 ) -> AsyncConnectionPool:
-    """An open async connection pool to ``url``, checked before it is returned."""
+    """An open async connection pool to ``url``, checked before it is returned.
+
+    ``reconnect_timeout`` (seconds) bounds how long the pool keeps retrying one lost
+    connection in the background before giving it up and trying afresh on demand.
+    """
     from psycopg_pool import AsyncConnectionPool
 
     pool = AsyncConnectionPool(
@@ -71,6 +80,7 @@ async def pg_pool(
         min_size=min_size,
         max_size=max_size,
         open=False,
+        reconnect_timeout=reconnect_timeout,
         kwargs={"autocommit": True, "connect_timeout": max(1, int(timeout))},
         name="crawler",
     )

@@ -247,14 +247,17 @@ class Database:
                 raise
 
     async def _open(self) -> None:
-        pool = await pg_pool(
-            self.url, min_size=1, max_size=self.pool_size, timeout=self.connect_timeout
-        )
         # psycopg_pool backs off up to 5 minutes between reconnection attempts; give
         # each attempt up after one retry interval instead, so that the connection
         # asked for by the next retry is tried at once and a database back from a
         # long outage is used within a retry interval.
-        pool.reconnect_timeout = max(1.0, self.retry_interval)
+        pool = await pg_pool(
+            self.url,
+            min_size=1,
+            max_size=self.pool_size,
+            timeout=self.connect_timeout,
+            reconnect_timeout=max(1.0, self.retry_interval),
+        )
         try:
             async with pool.connection() as conn:
                 try:
