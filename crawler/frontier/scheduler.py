@@ -76,6 +76,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: Seconds a closing worker waits for an unreachable Redis before leaving its leases to expire.
+CLOSE_WAIT = 10.0
+
 #: Errors that mean "Redis is not reachable right now" (anything else is a bug and raises).
 REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError)
 
@@ -243,7 +246,8 @@ class RedisScheduler(BaseScheduler):
         self._local.clear()
         pending = set(self._acks)
         releases = [lid for lid in self._held if lid not in pending]
-        deadline = time.monotonic() + max(5.0, self.lease_timeout)
+        # Redis down at close: wait a little for it; past that, leases run out by themselves
+        deadline = time.monotonic() + CLOSE_WAIT
         while True:
             result = self._sync(pop=0, releases=releases)
             if result is not None:
@@ -380,7 +384,10 @@ class RedisScheduler(BaseScheduler):
         if result.popped or result.pushed:
             self._next_poll = 0.0
         elif pop:
-            self._next_poll = now + self.idle_poll
+            # Nothing to take. Other workers' leases will yield children (or give work up
+            # to their fair share): look again soon; else idle at the idle poll pace.
+            others_busy = result.leased > len(self._held)
+            self._next_poll = now + (self.flush_interval if others_busy else self.idle_poll)
         if result.queued == 0 and result.leased == 0 and not self._local:
             if self._empty_since is None:
                 self._empty_since = now
