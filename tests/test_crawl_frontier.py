@@ -361,3 +361,19 @@ def test_worker_waits_out_a_redis_outage(
         private.stop()
     assert "unreachable" in log and "reachable again" in log
     assert stored_urls(db) == {server.url(p) for p in site.article_paths()}
+
+
+def test_enqueue_direction_and_max_pages(db: psycopg.Connection, env: dict[str, str],
+                                         stop_later: list[SiteServer]) -> None:  # fmt: skip
+    site = ChainSite(boards=1, posts_per_board=10, seed=9)
+    server = serve(site)
+    stop_later.append(server)
+    posts = site.boards["board1"]
+    middle = server.url(posts[4].path)  # wr_id 5: 이전글 (prev) is wr_id 6, 다음글 (next) wr_id 4
+    out = subprocess.run(
+        [CRAWLER, "enqueue", middle, "--direction", "next", "--max-pages", "3"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    finish(start_worker(env, "w1", idle=1))
+    assert stored_urls(db) == {server.url(posts[i].path) for i in (4, 3, 2)}
