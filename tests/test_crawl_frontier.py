@@ -137,6 +137,7 @@ def test_two_workers_share_one_site_and_store_every_page_once(
     assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == len(every)
 
 
+@pytest.mark.slow
 def test_a_late_worker_gets_its_share_of_chain_walks(
     db: psycopg.Connection, env: dict[str, str], stop_later: list[SiteServer]
 ) -> None:

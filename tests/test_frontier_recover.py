@@ -153,3 +153,15 @@ def test_seed_is_forced_with_its_chain_ends(
     result = enqueue_seeds(redis_client, redis_prefix, [SITE + "/s"], database_url=pg_url,
                            buckets=64, direction="prev")  # fmt: skip
     assert set(queued(redis_client, redis_prefix)) == {SITE + "/s", SITE + "/p1"}
+
+
+def test_enqueue_urls_for_the_schedule_command(
+    db: psycopg.Connection, make_settings, redis_client: redis.Redis, redis_prefix: str  # type: ignore[no-untyped-def]
+) -> None:
+    from crawler.frontier.commands import enqueue_urls
+
+    settings = make_settings(CRAWLER_SEEN_BUCKETS=64)
+    assert enqueue_urls(settings, [SITE + "/s1", SITE + "/s2"], direction="next", max_pages=2) == 2
+    frontier = queued(redis_client, redis_prefix)
+    assert set(frontier) == {SITE + "/s1", SITE + "/s2"}
+    assert frontier[SITE + "/s1"]["meta"][META_DIRECTION] == "next"
