@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small site, one round, no docs written")
     parser.add_argument("--rounds", type=int, default=3, help="most rounds of crawls (default 3)")
     parser.add_argument(
-        "--budget", type=float, default=600, help="seconds of crawling after which no new round starts"
+        "--budget", type=float, default=720, help="seconds of crawling after which no new round starts"
     )
     parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated subset of " + ",".join(SYSTEMS))
     parser.add_argument("--urls", type=int, default=None, help="URLs of the Redis memory measure (1,000,000)")

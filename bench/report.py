@@ -204,12 +204,12 @@ def plot(results: dict[str, Any], path: Path) -> None:
     for i, r in enumerate(rows):
         ax.plot(r["rounds"], [i] * len(r["rounds"]), "k.", markersize=4)
         ratio = f"  {r['median']:.0f}/s ({r['ratio_to_tuned']:.2f}x)" if r["ratio_to_tuned"] else ""
-        ax.text(r["median"], i, ratio, va="center", fontsize=8)
+        ax.text(max([r["median"], *r["rounds"]]), i, ratio, va="center", fontsize=8)
     ax.set_yticks(range(len(rows)), labels, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlabel("article pages per second (median of rounds; dots: each round)")
     ax.set_title(f"Crawl of {results['site']['pages']} pages, {results['machine']['nproc']} cores")
-    ax.set_xlim(0, max(max(r["rounds"]) for r in rows) * 1.3)
+    ax.set_xlim(0, max(max(r["rounds"]) for r in rows) * 1.35)
     if mem_bars:
         ax2 = axes[0][1]
         names = list(mem_bars)

@@ -103,6 +103,7 @@ class CrawlResult:
     urls: set[str] = field(default_factory=set)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    chain_site: ChainSite | None = None
 
     def url(self, path: str) -> str:
         return self.site.url(path)
@@ -249,7 +250,7 @@ def hostile(pg_cluster: PrivatePostgres, tmp_path_factory: pytest.TempPathFactor
         result = crawl_once(
             server, seeds, pg_cluster.create_database(), redis.url, tmp_path_factory.mktemp("hostile") / "w.log"
         )
-        result.site_model = site  # type: ignore[attr-defined]
+        result.chain_site = site
         yield result
     finally:
         server.stop()
@@ -258,8 +259,8 @@ def hostile(pg_cluster: PrivatePostgres, tmp_path_factory: pytest.TempPathFactor
 
 def test_hostile_site_worker_survives_and_stores_every_good_page(hostile: CrawlResult) -> None:
     assert_no_crash(hostile)
-    site: ChainSite = hostile.site_model  # type: ignore[attr-defined]
-    for path in site.article_paths():
+    assert hostile.chain_site is not None
+    for path in hostile.chain_site.article_paths():
         assert hostile.stored(path), f"good page {path} not stored"
     for path in [trap_path("redirect"), *(trap_path("hub", i) for i in (1, 2, 3))]:
         assert hostile.stored(path), f"article {path} not stored"
