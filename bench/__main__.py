@@ -15,7 +15,9 @@ import argparse
 import contextlib
 import json
 import shlex
+import shutil
 import sys
+import tempfile
 import time
 import traceback
 from datetime import UTC, datetime
@@ -123,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     redis = PrivateRedis()
     db = TempDatabase()
     crawls: dict[str, list[dict[str, Any]]] = {s: [] for s in systems}
+    log_root = Path(tempfile.mkdtemp(prefix="bench-logs-"))
     try:
         results["site"] = {**shape, "pages": site.meta["pages"], "distinct_bodies": site.meta["distinct_bodies"],
                            "page_bytes": site.meta["page_bytes"]}  # fmt: skip
@@ -135,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
                 t0 = time.monotonic()
                 try:
                     if system.startswith("service-"):
-                        res = run_service(site, redis, db, workers=int(system.split("-")[1]))
+                        workers = int(system.split("-")[1])
+                        res = run_service(site, redis, db, workers=workers, log_dir=log_root / f"r{rnd + 1}-{system}")
                     elif system == "scrapy-redis":
                         res = run_baseline(system, site, redis=redis, db=db)
                     else:
@@ -158,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             from bench import profile
 
             print("profiling one worker with py-spy", flush=True)
-            results["profile"] = _section("profile", profile.run, site, redis, db)
+            results["profile"] = _section("profile", profile.run, site, redis, db, log_dir=log_root / "profile")
             print(f"profile: {json.dumps(results['profile'], ensure_ascii=False)}", flush=True)
     finally:
         site.stop()
@@ -166,6 +170,10 @@ def main(argv: list[str] | None = None) -> int:
         with contextlib.suppress(Exception):
             db.drop()
 
+    if all(r.get("complete") for runs in crawls.values() for r in runs):
+        shutil.rmtree(log_root, ignore_errors=True)
+    else:
+        print(f"some crawls were incomplete or failed: worker logs kept in {log_root}", flush=True)
     table = report.crawl_table(crawls)
     results["crawl_table"] = table
     by_key = {r["key"]: r for r in table}

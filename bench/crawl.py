@@ -78,6 +78,7 @@ def run_service(
     if enq.returncode != 0:
         raise RuntimeError(f"crawler enqueue failed ({enq.returncode}): {enq.stderr[-2000:]}")
     log_dir = log_dir or Path(tempfile.mkdtemp(prefix="bench-logs-"))
+    log_dir.mkdir(parents=True, exist_ok=True)
     procs = []
     logs = []
     for i in range(workers):

@@ -73,12 +73,16 @@ def analyse(raw_path: Path, top: int = 12) -> dict[str, Any]:
     }
 
 
-def run(site: BenchSite, redis: PrivateRedis, db: TempDatabase, *, rate: int = 100) -> dict[str, Any]:
-    """Crawl the site once with one worker under py-spy; the breakdown."""
+def run(
+    site: BenchSite, redis: PrivateRedis, db: TempDatabase, *, rate: int = 100, log_dir: Path | None = None
+) -> dict[str, Any]:
+    """Crawl the site once with one worker under py-spy; the breakdown (the raw profile and the
+    worker log are left in ``log_dir``, a new temporary folder by default)."""
     exe = py_spy()
     if exe is None:
         return {"error": "py-spy is not installed (pip install py-spy)"}
-    out_dir = Path(tempfile.mkdtemp(prefix="bench-profile-"))
+    out_dir = log_dir or Path(tempfile.mkdtemp(prefix="bench-profile-"))
+    out_dir.mkdir(parents=True, exist_ok=True)
     raw = out_dir / "worker.txt"
     wrap = [exe, "record", "--format", "raw", "--rate", str(rate), "--output", str(raw), "--"]
     result = run_service(site, redis, db, workers=1, wrap=wrap, log_dir=out_dir)
@@ -86,5 +90,4 @@ def run(site: BenchSite, redis: PrivateRedis, db: TempDatabase, *, rate: int = 1
         return {"error": f"py-spy wrote no profile (worker exit codes {result['exit_codes']})"}
     figures = analyse(raw)
     figures["pages_per_s_while_sampled"] = result["pages_per_s"]
-    figures["raw_profile"] = str(raw)
     return figures
