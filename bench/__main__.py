@@ -42,6 +42,9 @@ NOTES = [
     "PostgreSQL store. Settings: "
     + ", ".join(f"`{k}={json.dumps(v)}`" for k, v in SERVICE_SETTINGS.items())
     + ".",
+    "Scrapy runs a crawl in one process on one core; so does one service worker. Two workers are two "
+    "processes on the machine's two cores (with the site server, Redis and PostgreSQL sharing them), so "
+    "the 2-worker figure is the service's scaling, not a like-for-like comparison with one Scrapy process.",
     "plain Scrapy, tuned: the same chain walk in `bench/baselines.py` (parsel CSS inside "
     "`article#bo_v`, item per page, follow 이전글/다음글), Scrapy's memory scheduler and "
     "dupefilter, no pipeline; CONCURRENT_REQUESTS and _PER_DOMAIN 64, CONCURRENT_ITEMS 1, "
