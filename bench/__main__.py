@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import shlex
 import shutil
 import sys
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import report
-from bench.backends import PrivateRedis, TempDatabase, admin_database_url
+from bench.backends import PostgresServer, PrivateRedis, TempDatabase
 from bench.crawl import SERVICE_SETTINGS, run_baseline, run_service
 from bench.site_server import BenchSite
 
@@ -113,10 +114,30 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown systems: {', '.join(sorted(unknown))}")
 
+    postgres = PostgresServer()
+    if postgres.private_dir:
+        print(f"no PostgreSQL answers at the configured URL: using a private one ({postgres.url})", flush=True)
+    os.environ["BENCH_DATABASE_URL"] = postgres.url  # bench.store creates its database there
+    try:
+        return _run(args, argv, postgres.url, shape, rounds, systems, n_urls, n_items)
+    finally:
+        postgres.stop()
+
+
+def _run(
+    args: argparse.Namespace,
+    argv: list[str] | None,
+    postgres_url: str,
+    shape: dict[str, Any],
+    rounds: int,
+    systems: list[str],
+    n_urls: int,
+    n_items: int,
+) -> int:
     started = time.time()
     command = "python -m bench " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     results: dict[str, Any] = {"command": command.strip(), "notes": NOTES}
-    results["machine"] = report.machine(admin_database_url())
+    results["machine"] = report.machine(postgres_url)
     print(f"machine: {json.dumps(results['machine'], ensure_ascii=False)}", flush=True)
 
     from bench import server_check
@@ -126,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
 
     site = BenchSite.start(**shape)
     redis = PrivateRedis()
-    db = TempDatabase()
+    db = TempDatabase(postgres_url)
     crawls: dict[str, list[dict[str, Any]]] = {s: [] for s in systems}
     log_root = Path(tempfile.mkdtemp(prefix="bench-logs-"))
     try:
@@ -209,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         report.write_markdown(results, report.DOCS / "benchmarks.md", plot_name)
         print(f"\nwrote {report.DOCS / 'benchmarks.md'}" + (f" and {report.DOCS / plot_name}" if plot_name else ""))
     return 0
+
 
 
 if __name__ == "__main__":

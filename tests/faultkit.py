@@ -81,7 +81,9 @@ class PrivateRedis:
     """A ``redis-server`` of one test, on a free port, keeping nothing on disk."""
 
     def __init__(self, binary: str | None = None, port: int | None = None) -> None:
-        self.binary = binary or shutil.which("redis-server") or "/usr/bin/redis-server"
+        from crawler.localservices import redis_server_binary
+
+        self.binary = binary or redis_server_binary()
         self.port = port or free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="faultkit-redis-"))
         self.url = f"redis://127.0.0.1:{self.port}/0"
