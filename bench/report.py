@@ -330,8 +330,9 @@ def write_markdown(results: dict[str, Any], path: Path, plot_name: str | None) -
                 f"{prof['pages_per_s_while_sampled']} pages/s while sampled). Each sample is put in the "
                 "first component found on its stack (`bench/profile.py`).",
                 "",
-                _md_table(["component", "share of CPU samples"],
-                          [[k, f"{v}%"] for k, v in prof["components_pct"].items()]),
+                _md_table(["component", "share of CPU samples", "ms per page while sampled"],
+                          [[k, f"{v}%", f"{v / 100 * 1000 / prof['pages_per_s_while_sampled']:.2f}"]
+                           for k, v in prof["components_pct"].items()]),
                 "",
                 "Functions holding the CPU themselves (self time):",
                 "",
