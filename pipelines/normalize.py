@@ -78,7 +78,7 @@ def normalize_item(item: ArticleItem, default_tz: tzinfo = UTC) -> ArticleItem:
         prev_url=_link(item.prev_url),
         next_url=_link(item.next_url),
         seed_url=_link(item.seed_url),
-        content_hash=content_hash(body),
+        content_hash=content_hash(body, normalized=True),
     )
 
 

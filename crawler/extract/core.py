@@ -904,7 +904,7 @@ class ArticlePage:
             images=fields["images"],
             prev_url=fields["prev_url"],
             next_url=fields["next_url"],
-            content_hash=content_hash(body_text),
+            content_hash=content_hash(body_text, normalized=True),
             fetched_at=self.fetched_at.isoformat() if self.fetched_at else None,
         )
 
