@@ -114,8 +114,10 @@ class ChainSpider(scrapy.Spider):
             yield from self._list_or_nothing(response, exc)
             return
         item.seed_url = meta.get(META_SEED) or response.url
-        yield item
+        # Links first: they reach the frontier at once, while the item waits for its
+        # batch to commit (outputs are processed one by one: CONCURRENT_ITEMS = 1).
         yield from follow_requests(meta, response.url, item.prev_url, item.next_url, self.policy)
+        yield item
 
     def _list_or_nothing(self, response: Response, exc: NoArticleError) -> Iterator[Any]:
         meta = response.meta
