@@ -58,6 +58,9 @@ def command(args: argparse.Namespace) -> int:
         message = exc.args[0] if exc.args else str(exc)
         print(f"crawler extract: {message}", file=sys.stderr)
         return 2
+    if not item.title:
+        print(f"crawler extract: warning: no title found at {args.url} (the pipelines would refuse it)",
+              file=sys.stderr)
     data = json.dumps(item.to_dict(), ensure_ascii=False, indent=2) + "\n"
     sys.stdout.flush()
     sys.stdout.buffer.write(data.encode("utf-8"))

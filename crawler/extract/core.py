@@ -38,6 +38,7 @@ from crawler.text import (
     REPORTER_RE,
     clean_body,
     content_hash,
+    is_board_chrome,
     is_copyright_line,
     is_reporter_line,
     normalize_line,
@@ -877,6 +878,8 @@ class ArticlePage:
             hook(self, fields)
         if not fields["title"]:
             fields["title"] = self.fallback_title()
+        if fields["title"] and is_board_chrome(fields["title"]):
+            fields["title"] = None  # a board's section heading ("페이지 정보"), not a title
         if fields["published_at"] is None:
             fields["published_at"] = self.fallback_published()
         if not fields["author"]:
@@ -887,11 +890,9 @@ class ArticlePage:
             prev_fb, next_fb = self.fallback_prev_next()
             fields["prev_url"] = fields["prev_url"] or prev_fb
             fields["next_url"] = fields["next_url"] or next_fb
-        if not fields["title"]:
-            raise NoArticleError(
-                self.url, "the page has a body but no title",
-                prev_url=fields["prev_url"], next_url=fields["next_url"],
-            )
+        # A body without a title is still returned (title ""): validation refuses it with
+        # its reason and keeps the raw fields in rejected_items instead of losing them.
+        fields["title"] = fields["title"] or ""
         return ArticleItem(
             url=self.url,
             canonical_url=self.canonical_url(),

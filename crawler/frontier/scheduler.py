@@ -158,6 +158,7 @@ class RedisScheduler(BaseScheduler):
         self.policy = policy or WalkPolicy()
         self.stats = stats
         self.spider: Spider | None = None
+        self._default_errback: Any = None
 
         self._local: deque[Request] = deque()  # leased to us, not yet handed to the engine
         self._held: dict[str, _Lease] = {}  # every lease we hold and have not acked
@@ -211,6 +212,10 @@ class RedisScheduler(BaseScheduler):
 
     def open(self, spider: Spider) -> None:
         self.spider = spider
+        # Requests from the frontier without an errback get the spider's
+        # ``default_errback``, so that every failed fetch is reported in one line.
+        errback = getattr(spider, "default_errback", None)
+        self._default_errback = errback if callable(errback) else None
         ensure_ready(
             self.client,
             self.frontier.keys.prefix,
@@ -280,16 +285,26 @@ class RedisScheduler(BaseScheduler):
         fp = url_fingerprint(request.url)
         bypass = request.dont_filter
         parent = None
+        retry = False
         if lease is not None and lease in self._held and lease not in self._scraping:
             # A redirect or retry of a leased request: it replaces its parent.
             parent = lease
-            bypass = bypass or fp == self._held[lease].fingerprint
+            retry = fp == self._held[lease].fingerprint
+            bypass = bypass or retry
         self._children.append(
             PushEntry(fp, request_to_json(request, self.spider), request.priority, bypass)
         )
         if parent is not None:
             self._acks.append(parent)
             self._inc("frontier/continued")
+            if not retry:
+                # A redirect to another URL: say so, since a target already seen (a
+                # redirect loop, a known page) silently ends it in the seen filter.
+                self._inc("frontier/redirected")
+                logger.info(
+                    "redirect %s -> %s (ends here if the target was already seen)",
+                    self._held[parent].url, request.url,
+                )
         if len(self._children) + len(self._acks) >= self.flush_size:
             self._sync(pop=0)
         return True
@@ -375,6 +390,8 @@ class RedisScheduler(BaseScheduler):
             self._held.pop(lid, None)
         for lid, raw in result.popped:
             request = request_from_json(raw, self.spider)
+            if request.errback is None and self._default_errback is not None:
+                request.errback = self._default_errback
             request.meta[META_LEASE] = lid
             self._held[lid] = _Lease(url_fingerprint(request.url), request.url)
             self._local.append(request)

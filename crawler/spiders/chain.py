@@ -21,6 +21,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import ConnectionRefusedError as TxConnectionRefused
+from twisted.internet.error import DNSLookupError
+from twisted.internet.error import TimeoutError as TxTimeoutError
 
 from crawler.extract import NoArticleError, extract_article, extract_list_links
 from crawler.frontier.keys import (
@@ -37,8 +42,28 @@ if TYPE_CHECKING:
 
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from twisted.python.failure import Failure
 
 logger = logging.getLogger(__name__)
+
+
+def failure_kind(failure: Failure) -> str:
+    """A short stable name for why a fetch failed (a stats key part)."""
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        return f"http_{exc.response.status}"
+    text = str(exc).lower()
+    if "max size" in text or "maxsize" in text or "warnsize" in text:
+        return "maxsize"
+    if isinstance(exc, IgnoreRequest):
+        return "ignored"
+    if isinstance(exc, (TxTimeoutError, TimeoutError)):
+        return "timeout"
+    if isinstance(exc, DNSLookupError):
+        return "dns"
+    if isinstance(exc, (TxConnectionRefused, ConnectionRefusedError)):
+        return "connection_refused"
+    return type(exc).__name__.lower()
 
 
 class ChainSpider(scrapy.Spider):
@@ -118,6 +143,21 @@ class ChainSpider(scrapy.Spider):
         # batch to commit (outputs are processed one by one: CONCURRENT_ITEMS = 1).
         yield from follow_requests(meta, response.url, item.prev_url, item.next_url, self.policy)
         yield item
+
+    def default_errback(self, failure: Failure) -> None:
+        """Every failed fetch (after retries): one log line with the reason, and a counter.
+
+        The frontier's scheduler gives this errback to every request that has none.
+        Refusals by rule (robots.txt, private addresses) log at INFO, failures at WARNING.
+        """
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        kind = failure_kind(failure)
+        self.crawler.stats.inc_value("chain/fetch_failed")
+        self.crawler.stats.inc_value(f"chain/fetch_failed/{kind}")
+        message = str(failure.value).strip() or type(failure.value).__name__
+        level = logging.INFO if kind == "ignored" else logging.WARNING
+        logger.log(level, "fetch failed %s: %s: %s", url, kind, message[:300])
 
     def _list_or_nothing(self, response: Response, exc: NoArticleError) -> Iterator[Any]:
         meta = response.meta
