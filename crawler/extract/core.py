@@ -22,7 +22,7 @@ from parsel import Selector
 
 from crawler.extract import hooks
 from crawler.extract.dates import DEFAULT_TIMEZONE, get_zone, parse_date, to_iso
-from crawler.extract.encoding import decode_html
+from crawler.extract.encoding import decode_html, decode_html_whole
 from crawler.extract.html import (
     absolute_link,
     first_line,
@@ -46,8 +46,29 @@ from crawler.text import (
 )
 from crawler.urls import canonicalize_url, site_of
 
-_BASE_HREF = etree.XPath("//base/@href", smart_strings=False)
-_CANONICAL = etree.XPath("//link[@rel='canonical']/@href", smart_strings=False)
+
+def _base_href(root: Any) -> str | None:
+    """``href`` of the first ``<base href>`` (what ``//base/@href`` finds first).
+
+    ``root.iter(tag)`` rather than XPath: lxml returns at once when the document has no
+    element of that name (~1 µs, against ~7 µs for the XPath on a 30 KiB page)."""
+    for el in root.iter("base"):
+        href = el.get("href")
+        if href is not None:
+            return href
+    return None
+
+
+def _canonical_href(root: Any) -> str | None:
+    """``href`` of the first ``<link rel="canonical" href>`` (``//link[@rel='canonical']/@href``)."""
+    for el in root.iter("link"):
+        if el.get("rel") == "canonical":
+            href = el.get("href")
+            if href is not None:
+                return href
+    return None
+
+
 _TITLE = etree.XPath("//title/text()", smart_strings=False)
 _JSON_LD = etree.XPath("//script[@type='application/ld+json']/text()", smart_strings=False)
 
@@ -349,8 +370,8 @@ class ArticlePage:
         self.tz: tzinfo = get_zone(zone or default_timezone)
         self.convert_dates = zone is not None
         self._generic_used = False
-        base = _BASE_HREF(self.root)
-        self.base_url = (absolute_link(base[0], url) or url) if base else url
+        base = _base_href(self.root)
+        self.base_url = (absolute_link(base, url) or url) if base is not None else url
 
     # --- selector helpers --------------------------------------------------------
 
@@ -843,8 +864,8 @@ class ArticlePage:
     def canonical_url(self) -> str:
         """``<link rel=canonical>`` when on the same site as the page, else the page's URL;
         canonicalized either way (:func:`crawler.urls.canonicalize_url`)."""
-        hrefs = _CANONICAL(self.root)
-        link = absolute_link(hrefs[0], self.base_url) if hrefs else None
+        href = _canonical_href(self.root)
+        link = absolute_link(href, self.base_url) if href is not None else None
         if link and site_of(link) == site_of(self.url):
             return canonicalize_url(link)
         return canonicalize_url(self.url)
@@ -946,9 +967,18 @@ def _parser() -> etree.HTMLParser:
     return parser
 
 
-def parse_html(text: str, url: str | None = None) -> Selector:
-    """A parsel selector over decoded HTML (huge documents allowed; never fails)."""
-    body = text.strip().replace("\x00", "").encode("utf-8")
+def parse_html(text: str, url: str | None = None, *, utf8: bytes | None = None) -> Selector:
+    """A parsel selector over decoded HTML (huge documents allowed; never fails).
+
+    ``utf8``, when given, must be exactly ``text`` encoded as UTF-8 (the page as fetched,
+    see :func:`~crawler.extract.encoding.decode_html_whole`): when stripping and NUL
+    removal would leave it unchanged it is parsed as is, saving ~30 µs per 30 KiB page
+    of re-encoding the text (the parser gets the same bytes either way).
+    """
+    if utf8 is not None and text and not text[0].isspace() and not text[-1].isspace() and b"\x00" not in utf8:
+        body = utf8
+    else:
+        body = text.strip().replace("\x00", "").encode("utf-8")
     root = etree.fromstring(body, parser=_parser(), base_url=url) if body else None
     if root is None:
         root = etree.fromstring(b"<html/>", parser=_parser(), base_url=url)
@@ -1004,10 +1034,10 @@ def extract_article(
     Raises :class:`NoArticleError` when the page has no article body, ``KeyError`` for
     an unknown profile name.
     """
-    text, _ = decode_html(body, headers, encoding)
-    return extract_article_text(
-        text, url, profile=profile, fetched_at=fetched_at, profiles_dir=profiles_dir,
-        default_timezone=default_timezone,
+    text, codec, whole = decode_html_whole(body, headers, encoding)
+    return _extract(
+        text, url, utf8=body if whole and codec == "utf-8" else None, profile=profile,
+        fetched_at=fetched_at, profiles_dir=profiles_dir, default_timezone=default_timezone,
     )
 
 
@@ -1021,7 +1051,23 @@ def extract_article_text(
     default_timezone: str = DEFAULT_TIMEZONE,
 ) -> ArticleItem:
     """:func:`extract_article` for HTML already decoded to text."""
-    selector = parse_html(text, url)
+    return _extract(
+        text, url, utf8=None, profile=profile, fetched_at=fetched_at, profiles_dir=profiles_dir,
+        default_timezone=default_timezone,
+    )
+
+
+def _extract(
+    text: str,
+    url: str,
+    *,
+    utf8: bytes | None,
+    profile: str | None,
+    fetched_at: datetime | None,
+    profiles_dir: str | None,
+    default_timezone: str,
+) -> ArticleItem:
+    selector = parse_html(text, url, utf8=utf8)
     registry = load(profiles_dir or None)
     source = Source(text)
     chosen = _resolve_profile(registry, url, selector, profile, source)
@@ -1050,8 +1096,8 @@ def extract_list_links(
     selector = parse_html(text, url)
     registry = load(profiles_dir or None)
     chosen = _resolve_profile(registry, url, selector, profile, text)
-    base = _BASE_HREF(selector.root)
-    base_url = (absolute_link(base[0], url) or url) if base else url
+    base = _base_href(selector.root)
+    base_url = (absolute_link(base, url) or url) if base is not None else url
     own = canonicalize_url(url)
     links: dict[str, str] = {}
 

@@ -84,19 +84,24 @@ def meta_charset(body: bytes) -> str | None:
 
 def _strict(body: bytes, codec: str) -> str | None:
     """``body`` decoded strictly, forgiving only a character cut by a truncated end."""
+    return _strict_whole(body, codec)[0]
+
+
+def _strict_whole(body: bytes, codec: str) -> tuple[str | None, bool]:
+    """:func:`_strict`, and whether the text is all of ``body`` (no truncated end cut)."""
     try:
-        return body.decode(codec)
+        return body.decode(codec), True
     except LookupError:
-        return None
+        return None, False
     except UnicodeDecodeError as exc:
         if exc.start < len(body) - 3:
-            return None
+            return None, False
     for cut in (1, 2, 3):
         try:
-            return body[:-cut].decode(codec)
+            return body[:-cut].decode(codec), False
         except UnicodeDecodeError:
             continue
-    return None
+    return None, False
 
 
 def _is_utf8_with_non_ascii(body: bytes) -> bool:
@@ -144,9 +149,21 @@ def decode_html(
     usual server default) yields to the meta tag, valid UTF-8 or a detected CJK
     charset. The last resort decodes with replacement characters.
     """
+    text, codec, _ = decode_html_whole(body, headers, encoding)
+    return text, codec
+
+
+def decode_html_whole(
+    body: bytes,
+    headers: Mapping[str, str | bytes] | None = None,
+    encoding: str | None = None,
+) -> tuple[str, str, bool]:
+    """:func:`decode_html`, and whether the text is exactly ``body`` decoded strictly
+    with the codec (no byte-order mark, truncated end or replacement): extraction then
+    hands lxml the UTF-8 bytes as fetched instead of encoding the text again."""
     for bom, codec in _BOMS:
         if body.startswith(bom):
-            return body[len(bom) :].decode(codec, "replace"), codec
+            return body[len(bom) :].decode(codec, "replace"), codec, False
     utf8_valid: bool | None = None
     tried: set[str] = set()
     declared = encoding or header_charset(headers)
@@ -174,11 +191,11 @@ def decode_html(
                 utf8_valid = _is_utf8_with_non_ascii(body)
             if utf8_valid:
                 continue
-        text = _strict(body, candidate)
+        text, whole = _strict_whole(body, candidate)
         if text is not None and "\ufffd" not in text:
-            return text, candidate
+            return text, candidate, whole
     codec = detect_encoding(body)
-    text = _strict(body, codec)
+    text, whole = _strict_whole(body, codec)
     if text is not None:
-        return text, codec
-    return body.decode(codec, "replace"), codec
+        return text, codec, whole
+    return body.decode(codec, "replace"), codec, False
