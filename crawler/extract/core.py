@@ -134,6 +134,19 @@ def _quick_label(anchor: Any) -> str | None:
     return label_kind(text)
 
 
+def _label_scope(anchor: Any) -> Any:
+    """The farthest element :meth:`ArticlePage._label_before` may read text from (the
+    anchor's third ancestor, or the top one): the anchor's own text and every text read
+    to label it are contiguous pieces of this element's ``itertext()``."""
+    scope = anchor
+    for _ in range(3):
+        parent = scope.getparent()
+        if parent is None:
+            break
+        scope = parent
+    return scope
+
+
 def label_kind(text: str | None) -> str | None:
     """``"prev"``, ``"next"`` or None for a link label (``< 이전``, ``다음글 ▶``, ``Older``)."""
     if not text:
@@ -798,11 +811,20 @@ class ArticlePage:
         """
         out: list[tuple[str, str]] = []
         body = self.body_root
+        # Whether an anchor's label scope holds any label hint, by scope: when none does,
+        # neither its own text nor the text before it can label it, and the ~7 µs per
+        # anchor of reading them is skipped (a board page has a couple of hundred
+        # anchors, most under a few menu or sidebar lists).
+        hinted: dict[Any, bool] = {}
         for anchor in self.root.iter("a"):
             href = anchor.get("href")
             if not href:
                 continue
-            kind = _quick_label(anchor)
+            scope = _label_scope(anchor)
+            has_hint = hinted.get(scope)
+            if has_hint is None:
+                has_hint = hinted[scope] = bool(_LABEL_HINT_RE.search("".join(scope.itertext())))
+            kind = _quick_label(anchor) if has_hint else None
             if kind is None:
                 label = anchor.get("aria-label") or anchor.get("title")
                 if not label:
@@ -810,7 +832,7 @@ class ArticlePage:
                         label = img.get("alt")
                         break
                 kind = label_kind(label) if label and len(label) <= 80 else None
-            if kind is None:
+            if kind is None and has_hint:
                 kind = self._label_before(anchor)
             if kind is None:
                 continue
