@@ -21,6 +21,19 @@ def normalize_line(line: str) -> str:
     """
     # The checks first: this runs on every line of every page, and most lines are
     # already NFC and free of zero-width characters (5x faster than translate + regex).
+    # A printable line holds no whitespace but U+0020 and no zero-width character
+    # (every str.isspace() character is a separator or control, the zero-width ones
+    # are format characters: none is printable), so one without doubled or edge spaces
+    # is already what the rewrite below would return (~0.6 µs instead of ~2.4 µs for a
+    # 150-character Korean paragraph).
+    if (
+        line.isprintable()
+        and "  " not in line
+        and line[:1] != " "
+        and line[-1:] != " "
+        and unicodedata.is_normalized("NFC", line)
+    ):
+        return line
     if not unicodedata.is_normalized("NFC", line):
         line = unicodedata.normalize("NFC", line)
     for char in _ZERO_WIDTH:
