@@ -80,11 +80,14 @@ _REPORTER_LEFTOVER = re.compile(
     rf"[\s\[\]()<>/|·,=:;.\-–—_*▶▷■□●○◆◇☞※]*$",
     re.IGNORECASE,
 )
-_COPYRIGHT_RE = re.compile(
-    r"^[\s<\[(]*(?:copyright\b|ⓒ|©|\(c\)\s|저작권자|all rights reserved)"
-    r"|무단\s*전재|재배포\s*(?:및\s*)?(?:AI\s*학습\s*)?(?:이용\s*)?금지|all rights reserved",
-    re.IGNORECASE,
+# A copyright line: one of these three matches. Kept apart rather than as one
+# alternation searched at every position (2.8 µs per paragraph): the head is only tried
+# at the start, the Korean phrases only when their first word is in the line.
+_COPYRIGHT_HEAD_RE = re.compile(
+    r"[\s<\[(]*(?:copyright\b|ⓒ|©|\(c\)\s|저작권자|all rights reserved)", re.IGNORECASE
 )
+_COPYRIGHT_KO_RE = re.compile(r"무단\s*전재|재배포\s*(?:및\s*)?(?:AI\s*학습\s*)?(?:이용\s*)?금지", re.IGNORECASE)
+_ALL_RIGHTS_RE = re.compile(r"all rights reserved", re.IGNORECASE)
 #: Lines that are board chrome when they stand alone (gnuboard and its builders).
 BOARD_CHROME = frozenset(
     {
@@ -115,7 +118,11 @@ def is_reporter_line(line: str) -> bool:
 
 def is_copyright_line(line: str) -> bool:
     """True for ``Copyright ⓒ ...`` / ``저작권자 ... 무단전재 및 재배포 금지`` lines."""
-    return len(line) <= 200 and bool(_COPYRIGHT_RE.search(line))
+    return len(line) <= 200 and bool(
+        _COPYRIGHT_HEAD_RE.match(line)
+        or (("무단" in line or "재배포" in line) and _COPYRIGHT_KO_RE.search(line))
+        or _ALL_RIGHTS_RE.search(line)
+    )
 
 
 def is_board_chrome(line: str) -> bool:
