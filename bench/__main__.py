@@ -149,6 +149,8 @@ def _run(
     redis = PrivateRedis()
     db = TempDatabase(postgres_url)
     crawls: dict[str, list[dict[str, Any]]] = {s: [] for s in systems}
+    # A crawl slower than 30 pages/s is broken, not slow: stop waiting for it.
+    crawl_timeout = max(120.0, site.meta["pages"] / 30)
     log_root = Path(tempfile.mkdtemp(prefix="bench-logs-"))
     try:
         results["site"] = {**shape, "pages": site.meta["pages"], "distinct_bodies": site.meta["distinct_bodies"],
@@ -163,11 +165,14 @@ def _run(
                 try:
                     if system.startswith("service-"):
                         workers = int(system.split("-")[1])
-                        res = run_service(site, redis, db, workers=workers, log_dir=log_root / f"r{rnd + 1}-{system}")
+                        res = run_service(
+                            site, redis, db, workers=workers, log_dir=log_root / f"r{rnd + 1}-{system}",
+                            timeout=crawl_timeout,
+                        )
                     elif system == "scrapy-redis":
-                        res = run_baseline(system, site, redis=redis, db=db)
+                        res = run_baseline(system, site, redis=redis, db=db, timeout=crawl_timeout)
                     else:
-                        res = run_baseline(system, site)
+                        res = run_baseline(system, site, timeout=crawl_timeout)
                 except Exception as exc:
                     traceback.print_exc()
                     res = {"pages_per_s": 0.0, "complete": False, "error": f"{type(exc).__name__}: {exc}"}

@@ -106,13 +106,14 @@ def median_of(runs: list[dict[str, Any]], key: str = "pages_per_s") -> float:
 
 def crawl_table(crawls: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """One row per system: median pages/s, each round's figure, ratio to the tuned spider."""
-    tuned = median_of(crawls.get("tuned", []))
+    tuned = median_of([r for r in crawls.get("tuned", []) if r.get("complete")])
     rows = []
     for key, label in SYSTEM_LABELS.items():
         runs = crawls.get(key) or []
         if not runs:
             continue
-        med = median_of(runs)
+        good = [r for r in runs if r.get("complete")]
+        med = median_of(good)
         rows.append(
             {
                 "key": key,
@@ -121,6 +122,7 @@ def crawl_table(crawls: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]
                 "rounds": [r["pages_per_s"] for r in runs],
                 "ratio_to_tuned": round(med / tuned, 2) if tuned else None,
                 "complete": all(r.get("complete") for r in runs),
+                "failed_rounds": len(runs) - len(good),
             }
         )
     return rows
@@ -148,7 +150,7 @@ def format_summary(results: dict[str, Any]) -> str:
     out.append(f"{'crawl (pages/s, median)':<62}{'median':>8}{'x tuned':>9}  rounds")
     for row in results["crawl_table"]:
         ratio = f"{row['ratio_to_tuned']:.2f}x" if row["ratio_to_tuned"] is not None else "-"
-        flag = "" if row["complete"] else "  INCOMPLETE"
+        flag = "" if row["complete"] else f"  ({row['failed_rounds']} round(s) failed or incomplete: not in the median)"
         out.append(f"{row['label']:<62}{row['median']:>8.1f}{ratio:>9}  {row['rounds']}{flag}")
     target = results.get("target")
     if target:
@@ -281,7 +283,8 @@ def write_markdown(results: dict[str, Any], path: Path, plot_name: str | None) -
             ["system", "pages/s (median)", "x tuned plain Scrapy", "rounds", "every page"],
             [
                 [r["label"], f"{r['median']:.1f}", f"{r['ratio_to_tuned']:.2f}x" if r["ratio_to_tuned"] else "-",
-                 ", ".join(f"{x:.0f}" for x in r["rounds"]), "yes" if r["complete"] else "NO"]
+                 ", ".join(f"{x:.0f}" for x in r["rounds"]),
+                 "yes" if r["complete"] else f"NO in {r['failed_rounds']} round(s), left out of the median"]
                 for r in results["crawl_table"]
             ],
         )
