@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import gzip
 import re
+import socketserver
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html import escape
@@ -94,6 +96,48 @@ def stat(log: str, name: str) -> int | None:
     return int(found[-1]) if found else None
 
 
+class CutTransferServer:
+    """Answers every article request with a ``Content-Length`` larger than what it sends,
+    then closes the connection: a transfer truncated mid-body (robots.txt is served whole)."""
+
+    def __init__(self, page: bytes, announced: int) -> None:
+        self.hits = 0
+        outer = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = self.request.recv(4096)
+                    if not chunk:
+                        return
+                    data += chunk
+                if data.split(b" ", 2)[1] == b"/robots.txt":
+                    body = b"User-agent: *\nAllow: /\n"
+                    self.request.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+                        + f"Content-Length: {len(body)}\r\n\r\n".encode() + body
+                    )
+                    return
+                outer.hits += 1
+                self.request.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nConnection: close\r\n"
+                    + f"Content-Length: {announced}\r\n\r\n".encode() + page
+                )
+
+        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}{path}"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
 @dataclass
 class CrawlResult:
     site: SiteServer
@@ -104,6 +148,7 @@ class CrawlResult:
     rejected: list[tuple[str, str]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     chain_site: ChainSite | None = None
+    cutter: CutTransferServer | None = None
 
     def url(self, path: str) -> str:
         return self.site.url(path)
@@ -195,6 +240,7 @@ BOMB_BYTES = 120 * 1024 * 1024
 def hostile(pg_cluster: PrivatePostgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CrawlResult]:
     site = ChainSite(boards=2, posts_per_board=15, page_kib=2, seed=5)
     server = SiteServer(site).start()
+    cutter: CutTransferServer | None = None
     redis = PrivateRedis()
     try:
         routes = server.routes
@@ -247,14 +293,21 @@ def hostile(pg_cluster: PrivatePostgres, tmp_path_factory: pytest.TempPathFactor
         seeds = [server.url(p) for p in site.oldest_paths()]
         seeds += [server.url(trap_path("redirect")), server.url(trap_path("cycle", 1))]
         seeds += [server.url(trap_path("hub", i)) for i in range(1, len(hubs) + 1)]
+        # A transfer cut mid-body (its own host: a seed, since off-site links end a walk).
+        cut_page = gnuboard_page("전송이 끊긴 글", _paragraphs("끊김", 8)).encode()
+        cutter = CutTransferServer(cut_page[: len(cut_page) // 2], announced=len(cut_page))
+        seeds.append(cutter.url(trap_path("cut")))
         result = crawl_once(
             server, seeds, pg_cluster.create_database(), redis.url, tmp_path_factory.mktemp("hostile") / "w.log"
         )
         result.chain_site = site
+        result.cutter = cutter
         yield result
     finally:
         server.stop()
         redis.close()
+        if cutter is not None:
+            cutter.stop()
 
 
 def test_hostile_site_worker_survives_and_stores_every_good_page(hostile: CrawlResult) -> None:
@@ -310,6 +363,19 @@ def test_prev_next_cycle_stores_each_page_once_and_ends(hostile: CrawlResult) ->
 def test_truncated_html_is_stored_or_rejected_with_a_reason(hostile: CrawlResult) -> None:
     path = trap_path("truncated")
     assert hostile.stored(path) or hostile.rejected_reasons(path), "truncated page dropped silently"
+
+
+def test_transfer_cut_mid_body_is_retried_then_reported(hostile: CrawlResult) -> None:
+    assert hostile.cutter is not None
+    url = hostile.cutter.url(trap_path("cut"))
+    assert canonicalize_url(url) not in hostile.urls, "a page whose transfer was cut was stored"
+    assert 1 <= hostile.cutter.hits <= 4, f"{hostile.cutter.hits} fetches (1 + RETRY_TIMES at most)"
+    lines = log_lines_about(hostile.log, "bo_table=cut")
+    assert lines, "no log line names the cut transfer"
+    assert any(re.search(r"fail|loss|lost|truncat|incomplete|cut", line, re.I) for line in lines), lines
+    rows = [r for u, r in hostile.rejected if u and "bo_table=cut" in u]
+    failed = [k for k in counters(hostile.log) if re.search(r"fail|loss|exception", k, re.I)]
+    assert rows or failed, "no rejected_items row and no counter records the cut transfer"
 
 
 def test_euc_kr_page_with_a_lying_header_is_decoded(hostile: CrawlResult) -> None:
