@@ -71,6 +71,11 @@ class Keys:
     def seen_buckets(self) -> str:
         return f"{self.prefix}:seen:buckets"
 
+    @property
+    def epoch(self) -> str:
+        """A random token written once per Redis data set: a new one means Redis lost data."""
+        return f"{self.prefix}:epoch"
+
     def seen(self, bucket: int) -> str:
         return f"{self.prefix}:seen:{bucket}"
 

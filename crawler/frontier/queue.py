@@ -20,6 +20,8 @@ Scrapy scheduler, the ``crawler`` commands and the tests all use it.
 from __future__ import annotations
 
 import json
+import random
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -90,8 +92,21 @@ class Frontier:
         self._renew = client.register_script(scripts.RENEW)
 
     def settle(self) -> None:
-        """Agree with Redis on the seen bucket count (call once before pushing)."""
+        """Agree with Redis on the seen bucket count (call once before pushing), and give
+        this Redis data set its epoch token if it has none yet."""
         self.seen.settle_buckets()
+        self.start_sequence()
+        self.client.set(self.keys.epoch, uuid.uuid4().hex, nx=True)
+
+    def start_sequence(self) -> None:
+        """Start a new data set's request ids at a random offset, so that ids held by
+        workers from before a data loss never name a new request."""
+        self.client.set(self.keys.seq, random.randrange(10**12, 10**13) * 10, nx=True)
+
+    def epoch(self) -> bytes | None:
+        """The epoch token of the data Redis holds now (see :meth:`settle`)."""
+        value = self.client.get(self.keys.epoch)
+        return value if isinstance(value, bytes) else None
 
     def sync(
         self,

@@ -68,6 +68,7 @@ def recover(
     frontier = Frontier(client, prefix, seen_buckets=buckets)
     if frontier.seen.is_marked():
         frontier.settle()  # adopt the bucket count in use
+    frontier.start_sequence()
     result = RecoverResult()
     stored: set[int] = set()
     for (canonical,) in _rows(conn, "SELECT canonical_url FROM article_urls"):

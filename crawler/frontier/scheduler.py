@@ -92,6 +92,7 @@ def worker_name(configured: str = "") -> str:
 class _Lease:
     fingerprint: int
     url: str
+    taken_at: float = 0.0
 
 
 class RedisScheduler(BaseScheduler):
@@ -165,6 +166,12 @@ class RedisScheduler(BaseScheduler):
         self._scraping: set[str] = set()  # leases whose response is being processed
         self._failed: set[str] = set()  # leases whose items failed in a pipeline
         self._children: list[PushEntry] = []
+        # Children sent while a lease taken before them is still unacknowledged: if Redis
+        # loses its data meanwhile, they are sent again (their parents may not be in
+        # PostgreSQL yet, so a rebuild from it cannot know them).
+        self._sent: deque[tuple[float, PushEntry]] = deque()
+        self._epoch: bytes | None = None
+        self._stale: set[str] = set()  # leases of a Redis data set that was lost
         self._acks: list[str] = []
         self._closing = False
         self._next_poll = 0.0
@@ -225,6 +232,7 @@ class RedisScheduler(BaseScheduler):
             recover_missing=self.recover,
         )
         self.frontier.settle()
+        self._epoch = self.frontier.epoch()
         self._hook_scraper()
         self.crawler.signals.connect(self._item_error, signal=signals.item_error)
         self.crawler.signals.connect(self._spider_idle, signal=signals.spider_idle)
@@ -371,6 +379,11 @@ class RedisScheduler(BaseScheduler):
     # --- Redis round trips ----------------------------------------------------------------
 
     def _sync(self, pop: int, releases: list[str] | None = None) -> SyncResult | None:
+        # After an outage, rebuild a Redis that came back empty *before* sending what is
+        # buffered: the rebuild starts from PostgreSQL, and children pushed first would
+        # be dropped by it or keep it from running (the seen set would look alive).
+        if self._down_since is not None and not self._redis_back():
+            return None
         children, acks = self._children, self._acks
         self._children, self._acks = [], []
         now = time.monotonic()
@@ -381,9 +394,8 @@ class RedisScheduler(BaseScheduler):
             self._acks = acks + self._acks
             self._redis_down(exc)
             return None
-        if self._down_since is not None:
-            self._redis_back()
         self._last_flush = now
+        self._remember_sent(children, now)
         for lid in acks:
             self._held.pop(lid, None)
         for lid in releases or ():
@@ -393,7 +405,7 @@ class RedisScheduler(BaseScheduler):
             if request.errback is None and self._default_errback is not None:
                 request.errback = self._default_errback
             request.meta[META_LEASE] = lid
-            self._held[lid] = _Lease(url_fingerprint(request.url), request.url)
+            self._held[lid] = _Lease(url_fingerprint(request.url), request.url, now)
             self._local.append(request)
         self._count(result, acks)
         self._alive = max(1, result.alive)
@@ -459,15 +471,54 @@ class RedisScheduler(BaseScheduler):
             )
         self._next_poll = now + self.retry_interval
 
-    def _redis_back(self) -> None:
+    def _remember_sent(self, children: list[PushEntry], now: float) -> None:
+        self._sent.extend((now, entry) for entry in children)
+        if not self._held:
+            self._sent.clear()
+            return
+        oldest = min(lease.taken_at for lease in self._held.values())
+        while self._sent and self._sent[0][0] < oldest:
+            self._sent.popleft()
+
+    def _resend_if_lost(self) -> None:
+        """When Redis holds another data set than before the outage (it restarted empty and
+        was rebuilt), send again the children whose parents are still unacknowledged."""
+        epoch = self.frontier.epoch()
+        if epoch is None:
+            self.frontier.settle()
+            epoch = self.frontier.epoch()
+        if epoch == self._epoch:
+            return
+        self._epoch = epoch
+        # Lease ids restart with the new data set: acknowledging an old one could remove
+        # a new, unrelated request. The old leases are gone; forget them.
+        self._stale.update(self._held)
+        self._held.clear()
+        self._acks.clear()
+        if self._sent:
+            logger.warning(
+                "worker %s: Redis lost its data: sending again %d links of requests not yet "
+                "acknowledged", self.worker, len(self._sent),
+            )
+            self._children = [entry for _, entry in self._sent] + self._children
+            self._sent.clear()
+
+    def _redis_back(self) -> bool:
+        """After an outage: True once Redis answers again (rebuilt from PostgreSQL first
+        when it came back empty), False while it still does not."""
         assert self._down_since is not None
+        try:
+            lost = not self.frontier.seen.is_marked()
+        except REDIS_DOWN as exc:
+            self._redis_down(exc)
+            return False
         logger.warning(
             "worker %s: Redis at %s reachable again after %.1fs",
             self.worker, safe_url(self.redis_url), time.monotonic() - self._down_since,
         )
         self._down_since = None
         try:
-            if not self.frontier.seen.is_marked():
+            if lost:
                 logger.warning("worker %s: Redis came back empty", self.worker)
                 ensure_ready(
                     self.client,
@@ -477,8 +528,11 @@ class RedisScheduler(BaseScheduler):
                     policy=self.policy,
                     recover_missing=self.recover,
                 )
+            self._resend_if_lost()
         except REDIS_DOWN as exc:
             self._redis_down(exc)
+            return False
+        return True
 
     # --- the periodic tick -------------------------------------------------------------
 
@@ -561,7 +615,10 @@ class RedisScheduler(BaseScheduler):
                     "worker %s: items of %s failed in a pipeline %d times; giving up",
                     self.worker, request.url, attempts,
                 )
-        self._acks.append(lease)
+        if lease in self._stale:
+            self._stale.discard(lease)
+        else:
+            self._acks.append(lease)
         if len(self._children) + len(self._acks) >= self.flush_size:
             self._sync(pop=0)
         return outcome
