@@ -223,14 +223,7 @@ class RedisScheduler(BaseScheduler):
         # ``default_errback``, so that every failed fetch is reported in one line.
         errback = getattr(spider, "default_errback", None)
         self._default_errback = errback if callable(errback) else None
-        ensure_ready(
-            self.client,
-            self.frontier.keys.prefix,
-            self.database_url,
-            buckets=self.frontier.seen.buckets,
-            policy=self.policy,
-            recover_missing=self.recover,
-        )
+        self._ensure_ready()
         self.frontier.settle()
         self._epoch = self.frontier.epoch()
         self._hook_scraper()
@@ -471,6 +464,17 @@ class RedisScheduler(BaseScheduler):
             )
         self._next_poll = now + self.retry_interval
 
+    def _ensure_ready(self) -> None:
+        """Rebuild the frontier from PostgreSQL if Redis lost it (once across the fleet)."""
+        ensure_ready(
+            self.client,
+            self.frontier.keys.prefix,
+            self.database_url,
+            buckets=self.frontier.seen.buckets,
+            policy=self.policy,
+            recover_missing=self.recover,
+        )
+
     def _remember_sent(self, children: list[PushEntry], now: float) -> None:
         self._sent.extend((now, entry) for entry in children)
         if not self._held:
@@ -520,14 +524,7 @@ class RedisScheduler(BaseScheduler):
         try:
             if lost:
                 logger.warning("worker %s: Redis came back empty", self.worker)
-                ensure_ready(
-                    self.client,
-                    self.frontier.keys.prefix,
-                    self.database_url,
-                    buckets=self.frontier.seen.buckets,
-                    policy=self.policy,
-                    recover_missing=self.recover,
-                )
+                self._ensure_ready()
             self._resend_if_lost()
         except REDIS_DOWN as exc:
             self._redis_down(exc)
