@@ -17,6 +17,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -26,6 +27,17 @@ from crawler import defaults
 from crawler.storage.migrate import apply_migrations
 
 DATA_TABLES = ("article_versions", "article_urls", "articles", "rejected_items", "crawl_runs")
+
+
+def terminate(process: subprocess.Popen[Any], timeout: float = 10) -> None:
+    """Stop ``process``: SIGTERM, then SIGKILL if it has not exited within ``timeout`` seconds."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def free_port() -> int:
@@ -73,13 +85,7 @@ class PrivateRedis:
 
     def stop(self) -> None:
         self.client.close()
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

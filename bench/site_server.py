@@ -210,13 +210,9 @@ class BenchSite:
         self.stats(reset=True)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        from bench.backends import terminate
+
+        terminate(self.process)
         if self.process.stdout is not None:
             self.process.stdout.close()
 
