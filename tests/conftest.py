@@ -9,6 +9,8 @@ is used only to create and drop the per-run database; ``TEST_REDIS_URL`` (defaul
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,3 +137,26 @@ def make_settings(pg_url: str, redis_prefix: str):  # type: ignore[no-untyped-de
         return get_settings(values, environ={})
 
     return factory
+
+
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    """A fresh data folder for private servers, outside pytest's tmp root: pytest makes that
+    root private (0700) at each session start, and the private PostgreSQL runs as another
+    user when tests run as root. Its servers are stopped afterwards."""
+    from crawler.localservices import stop_services
+
+    root = Path(tempfile.mkdtemp(prefix="crawler-services-test-"))
+    yield root / "data"
+    stop_services(root / "data")
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def pg_cluster() -> Iterator[Any]:
+    """A private PostgreSQL cluster the fault tests may stop and start (one per module)."""
+    from faultkit import PrivatePostgres
+
+    cluster = PrivatePostgres()
+    yield cluster
+    cluster.close()

@@ -49,13 +49,6 @@ SETTINGS: dict[str, Any] = {
 IDLE_EXIT = "3"
 
 
-@pytest.fixture(scope="module")
-def pg_cluster() -> Iterator[PrivatePostgres]:
-    cluster = PrivatePostgres()
-    yield cluster
-    cluster.close()
-
-
 @pytest.fixture
 def database(pg_cluster: PrivatePostgres) -> str:
     if not pg_cluster.answers():  # a test that stopped it failed before starting it again

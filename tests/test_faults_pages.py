@@ -196,13 +196,6 @@ def assert_no_crash(result: CrawlResult) -> None:
     assert not [k for k in counters(result.log) if k.startswith("spider_exceptions")], "a page made the spider raise"
 
 
-@pytest.fixture(scope="module")
-def pg_cluster() -> Iterator[PrivatePostgres]:
-    cluster = PrivatePostgres()
-    yield cluster
-    cluster.close()
-
-
 @pytest.fixture
 def private_redis() -> Iterator[PrivateRedis]:
     server = PrivateRedis()

@@ -4,9 +4,6 @@ The configured URLs point at closed ports, so that the private path really runs.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -30,16 +27,6 @@ def closed_urls() -> tuple[str, str]:
         f"postgresql://postgres@127.0.0.1:{free_port()}/postgres",
         f"redis://127.0.0.1:{free_port()}/0",
     )
-
-
-@pytest.fixture
-def data_dir() -> Iterator[Path]:
-    """A fresh data folder outside pytest's tmp root: pytest makes that root private (0700)
-    at each session start, and the private PostgreSQL runs as another user when tests run as root."""
-    root = Path(tempfile.mkdtemp(prefix="crawler-services-test-"))
-    yield root / "data"
-    stop_services(root / "data")
-    shutil.rmtree(root, ignore_errors=True)
 
 
 def test_configured_services_that_answer_are_used(data_dir: Path) -> None:

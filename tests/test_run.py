@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -30,16 +27,6 @@ pytestmark = pytest.mark.slow
 
 def run(cmd: list[str], env: dict[str, str], timeout: float = 240) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False)
-
-
-@pytest.fixture
-def data_dir() -> Iterator[Path]:
-    """A fresh data folder outside pytest's tmp root: pytest makes that root private (0700)
-    at each session start, and the private PostgreSQL runs as another user when tests run as root."""
-    path = Path(tempfile.mkdtemp(prefix="crawler-run-test-"))
-    yield path / "data"
-    stop_services(path / "data")
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def test_make_run_from_a_clean_state_stores_every_demo_article(data_dir: Path) -> None:
