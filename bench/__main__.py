@@ -34,13 +34,14 @@ FULL = {"boards": 40, "posts": 250, "page_kib": 30, "reposts": 200}
 QUICK = {"boards": 10, "posts": 60, "page_kib": 30, "reposts": 30}
 
 #: Order of the crawls within a round.
-SYSTEMS = ("service-1", "tuned", "default", "default-items1", "scrapy-redis", "service-2")
+SYSTEMS = ("service-1", "tuned", "tuned-gc", "default", "default-items1", "scrapy-redis", "service-2")
 
 NOTES = [
     "service, N workers: `crawler enqueue` of the seeds, then N `crawler worker --exit-when-idle 3` "
     "processes on a private redis-server and a fresh database: Redis frontier with leases and "
-    "dedup, fleet politeness, extraction by site profile, validation, content dedup and batched "
-    "PostgreSQL store. Settings: "
+    "dedup, fleet politeness, robots.txt, decompression, extraction by site profile, validation, "
+    "content dedup and batched PostgreSQL store, with the project's settings (meta-refresh off, GC "
+    "thresholds raised). Benchmark settings: "
     + ", ".join(f"`{k}={json.dumps(v)}`" for k, v in SERVICE_SETTINGS.items())
     + ".",
     "Scrapy runs a crawl in one process on one core; so does one service worker. Two workers are two "
@@ -51,6 +52,10 @@ NOTES = [
     "dupefilter, no pipeline; CONCURRENT_REQUESTS and _PER_DOMAIN 64, CONCURRENT_ITEMS 1, "
     "LOG_LEVEL WARNING, cookies, stats, referer, depth, url-length, robots, compression, proxy, "
     "auth, default-headers and meta-refresh middlewares and the unused extensions off.",
+    "plain Scrapy, tuned + the service's GC settings: the tuned spider with the service's "
+    "`crawler.gctuning.GcTuning` extension and its defaults (gen-0 threshold 10,000 instead of 700, "
+    "start-up objects frozen), which a worker runs with; the target is judged against the faster of "
+    "the two tuned spiders.",
     "plain Scrapy, default settings: the same spider with Scrapy's defaults (16 requests, 8 per "
     "domain, CONCURRENT_ITEMS 100) and LOG_LEVEL INFO (the default DEBUG would log every request).",
     "CONCURRENT_ITEMS=1: the default settings with only that changed: each response's output is "
@@ -207,8 +212,15 @@ def _run(
     results["crawl_table"] = table
     by_key = {r["key"]: r for r in table}
     if "service-1" in by_key and by_key["service-1"]["ratio_to_tuned"] is not None:
+        # Met only against the stronger of the two tuned spiders: the service's GC settings
+        # help any Scrapy process, so they must not count as the service's own advantage.
         ratio = by_key["service-1"]["ratio_to_tuned"]
-        results["target"] = {"ratio": ratio, "met": ratio >= 0.9}
+        ratio_gc = None
+        if by_key.get("tuned-gc", {}).get("median"):
+            ratio_gc = round(by_key["service-1"]["median"] / by_key["tuned-gc"]["median"], 2)
+        results["target"] = {
+            "ratio": ratio, "ratio_gc": ratio_gc, "met": min(ratio, ratio_gc or ratio) >= 0.9,
+        }
     if "service-1" in by_key and "service-2" in by_key and by_key["service-1"]["median"]:
         results["scaling"] = round(by_key["service-2"]["median"] / by_key["service-1"]["median"], 2)
 

@@ -6,6 +6,7 @@
 * ``default-items1``: the same with ``CONCURRENT_ITEMS=1`` alone, to show what
   the per-response fan-out of ``CONCURRENT_ITEMS`` tasks costs.
 * ``tuned``: the same spider tuned as well as we could (see :data:`TUNED`).
+* ``tuned-gc``: ``tuned`` with the service's garbage-collector settings too.
 * ``scrapy-redis``: stock scrapy-redis (its Redis scheduler and set dupefilter,
   pickle serializer) with a pipeline that INSERTs each item with psycopg and
   commits it, the way such pipelines are commonly written.
@@ -31,6 +32,8 @@ from typing import Any
 import scrapy
 from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response
+
+from crawler import defaults
 
 #: Settings every mode shares: nothing that changes the work, only the noise.
 COMMON: dict[str, Any] = {
@@ -79,6 +82,16 @@ TUNED: dict[str, Any] = {
     },
 }
 
+#: The tuned spider with the service's garbage-collector settings as well (the
+#: ``crawler.gctuning.GcTuning`` extension and its defaults), so that what the service
+#: gains from them is not counted as the service's own advantage.
+TUNED_GC: dict[str, Any] = {
+    **TUNED,
+    "EXTENSIONS": {**TUNED["EXTENSIONS"], "crawler.gctuning.GcTuning": 0},
+    "CRAWLER_GC_THRESHOLD": defaults.CRAWLER_GC_THRESHOLD,
+    "CRAWLER_GC_FREEZE": defaults.CRAWLER_GC_FREEZE,
+}
+
 #: Stock scrapy-redis: its scheduler and dupefilter as its README sets them up.
 SCRAPY_REDIS: dict[str, Any] = {
     "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
@@ -91,6 +104,7 @@ MODES: dict[str, dict[str, Any]] = {
     "default": {},
     "default-items1": {"CONCURRENT_ITEMS": 1},
     "tuned": TUNED,
+    "tuned-gc": TUNED_GC,
     "scrapy-redis": SCRAPY_REDIS,
 }
 

@@ -6,6 +6,7 @@ normalize pipeline apply exactly these functions.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import unicodedata
@@ -42,10 +43,45 @@ def normalize_line(line: str) -> str:
     return " ".join(line.split())
 
 
+class _RecentResults:
+    """The last results of an idempotent text function, each also cached as its own input.
+
+    One body goes through extraction, validation, normalization and the dedup key, each
+    applying :func:`clean_body` or :func:`normalize_text` to the output of the one before:
+    remembering ``f(x) = y`` and ``f(y) = y`` makes every call after the first a lookup.
+    Long texts are not kept (their memory would outweigh the saving).
+    """
+
+    def __init__(self, size: int = 64, max_chars: int = 100_000) -> None:
+        self.size = size
+        self.max_chars = max_chars
+        self._results: dict[str, str] = {}
+
+    def get(self, text: str) -> str | None:
+        return self._results.get(text) if len(text) <= self.max_chars else None
+
+    def put(self, text: str, result: str) -> str:
+        if len(text) <= self.max_chars:
+            for _ in range(len(self._results) + 2 - self.size):
+                # The oldest first; a thread evicting at the same time is harmless.
+                with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+                    del self._results[next(iter(self._results))]
+            self._results[text] = result
+            self._results[result] = result
+        return result
+
+
+_NORMALIZED = _RecentResults()
+_CLEANED = _RecentResults()
+
+
 def normalize_text(text: str) -> str:
     """Normalize a body: each paragraph normalized, empty ones dropped, joined by ``\\n``."""
+    known = _NORMALIZED.get(text)
+    if known is not None:
+        return known
     lines = (normalize_line(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
-    return "\n".join(line for line in lines if line)
+    return _NORMALIZED.put(text, "\n".join(line for line in lines if line))
 
 
 def content_hash(body_text: str, *, normalized: bool = False) -> str:
@@ -143,10 +179,13 @@ def clean_body(text: str) -> str:
     (``Copyright ⓒ ...``, ``저작권자 ... 무단전재 및 재배포 금지``) and lines that are
     only board chrome (``목록``, ``관련자료``, ``댓글 0``, ``조회 54``). Idempotent.
     """
+    known = _CLEANED.get(text)
+    if known is not None:
+        return known
     lines = normalize_text(text).split("\n")
     kept = [
         line
         for line in lines
         if not (is_reporter_line(line) or is_copyright_line(line) or is_board_chrome(line))
     ]
-    return "\n".join(kept)
+    return _CLEANED.put(text, "\n".join(kept))

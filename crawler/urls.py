@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 #: Query parameters that never identify an article: tracking, paging, search, sorting.
@@ -23,6 +24,9 @@ def _keep_param(name: str) -> bool:
     return lowered not in DROPPED_PARAMS and not lowered.startswith(DROPPED_PREFIXES)
 
 
+# Cached: every page's own URL and links are canonicalized by extraction, the scheduler
+# (push and pop) and two pipelines; the same few URLs come back within milliseconds.
+@lru_cache(maxsize=4096)
 def canonicalize_url(url: str) -> str:
     """The form of ``url`` that identifies its article.
 
@@ -57,6 +61,13 @@ def url_fingerprint(url: str, *, canonical: bool = False) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+@lru_cache(maxsize=4096)
+def host_of(url: str) -> str:
+    """The host of ``url``, lower-cased ("" when it has none)."""
+    return (urlsplit(url).hostname or "").lower()
+
+
+@lru_cache(maxsize=4096)
 def site_of(url: str) -> str:
     """The host of ``url`` without a leading ``www.``, lower-cased."""
     host = (urlsplit(url).hostname or "").lower()
@@ -65,7 +76,10 @@ def site_of(url: str) -> str:
 
 def is_http_url(url: str | None) -> bool:
     """True for an absolute http(s) URL with a host."""
-    if not url:
-        return False
+    return isinstance(url, str) and bool(url) and _is_http_url(url)
+
+
+@lru_cache(maxsize=4096)
+def _is_http_url(url: str) -> bool:
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.hostname)

@@ -45,11 +45,81 @@ def test_concurrency_holds_across_two_workers(redis_client: redis.Redis, redis_p
         await asyncio.wait_for(a.process_request(Request("http://other.test/")), 0.5)
         b.process_exception(r2, OSError("boom"))
         b.process_response(r3, Response(r3.url))
-        await asyncio.sleep(0.05)  # finished tokens go back within release_delay
+        await asyncio.sleep(0.2)  # finished tokens go back once idle for release_delay
         return events
 
     assert asyncio.run(scenario()) == ["third waiting", "third started"]
     assert redis_client.zcard(f"{redis_prefix}:polite:site.test") == 0
+
+
+def test_a_finished_token_is_reused_by_the_same_worker_without_redis(
+    redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    stats = SimpleNamespace(values={})
+    stats.inc_value = lambda key: stats.values.__setitem__(key, stats.values.get(key, 0) + 1)
+    mw = FleetPolitenessMiddleware(redis_client, redis_prefix, concurrency=4, worker="w1", stats=stats)  # type: ignore[arg-type]
+    key = f"{redis_prefix}:polite:site.test"
+
+    async def scenario() -> tuple[str, str, int, str]:
+        r1, r2, r3 = (Request(f"http://site.test/{i}") for i in range(3))
+        await mw.process_request(r1)
+        first = r1.meta[META_TOKEN][1]
+        mw.process_response(r1, Response(r1.url))
+        redis_client.delete(key)  # were Redis asked again, the token would reappear in it
+        await mw.process_request(r2)
+        second = r2.meta[META_TOKEN][1]
+        in_redis = redis_client.zcard(key)
+        mw.process_response(r2, Response(r2.url))
+        await asyncio.sleep(0.2)  # idle longer than release_delay: given back
+        await mw.process_request(r3)
+        return first, second, in_redis, r3.meta[META_TOKEN][1]
+
+    first, second, in_redis, third = asyncio.run(scenario())
+    assert second == first and in_redis == 0
+    assert third != first  # a new token from Redis
+    assert stats.values == {"politeness/reused": 1}
+    assert redis_client.zrange(key, 0, -1) == [third.encode()]
+
+
+def test_a_waiting_request_gets_the_finished_token_at_once(
+    redis_client: redis.Redis, redis_prefix: str
+) -> None:
+    # poll is long: only the hand-over can start the second request quickly
+    mw = FleetPolitenessMiddleware(redis_client, redis_prefix, concurrency=1, poll=2.0, worker="w1")
+
+    async def scenario() -> float:
+        r1, r2 = Request("http://site.test/1"), Request("http://site.test/2")
+        await mw.process_request(r1)
+        second = asyncio.ensure_future(mw.process_request(r2))
+        await asyncio.sleep(0.05)
+        assert not second.done()
+        token = r1.meta[META_TOKEN][1]
+        released = time.monotonic()
+        mw.process_exception(r1, OSError("boom"))
+        await asyncio.wait_for(second, 1)
+        assert r2.meta[META_TOKEN][1] == token  # handed over, not given back and taken again
+        return time.monotonic() - released
+
+    assert asyncio.run(scenario()) < 0.1
+    assert redis_client.zcard(f"{redis_prefix}:polite:site.test") == 1  # never two at once
+
+
+def test_an_old_token_is_given_back_not_reused(redis_client: redis.Redis, redis_prefix: str) -> None:
+    mw = FleetPolitenessMiddleware(redis_client, redis_prefix, concurrency=4, reuse_for=0.05, worker="w1")
+
+    async def scenario() -> tuple[str, str]:
+        r1, r2 = Request("http://site.test/1"), Request("http://site.test/2")
+        await mw.process_request(r1)
+        first = r1.meta[META_TOKEN][1]
+        await asyncio.sleep(0.1)  # older than reuse_for when it finishes
+        mw.process_response(r1, Response(r1.url))
+        await mw.process_request(r2)
+        return first, r2.meta[META_TOKEN][1]
+
+    first, second = asyncio.run(scenario())
+    assert second != first
+    members = redis_client.zrange(f"{redis_prefix}:polite:site.test", 0, -1)
+    assert members == [second.encode()]  # the old one went back with the new acquisition
 
 
 def test_delay_spaces_starts_across_workers(redis_client: redis.Redis, redis_prefix: str) -> None:

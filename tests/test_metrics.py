@@ -266,3 +266,25 @@ def test_a_running_worker_serves_metrics_and_health(crawler_env: dict[str, str],
     assert {"time", "level", "logger", "worker", "url", "message"} <= set(records[0])
     crawled = [r for r in records if r["message"].startswith("Crawled (200)") and "wr_id=" in r["message"]]
     assert len(crawled) >= 8 and all(r["url"] and r["url"] in r["message"] for r in crawled)
+
+
+def test_downloader_stats_count_requests_and_responses_without_request_bytes() -> None:
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+    from scrapy.statscollectors import MemoryStatsCollector
+
+    from crawler.downloaderstats import DownloaderStats
+
+    crawler = get_crawler(Spider)
+    stats = MemoryStatsCollector(crawler)
+    mw = DownloaderStats(stats)
+    request = Request("http://site.test/a")
+    assert mw.process_request(request) is None
+    response = HtmlResponse(request.url, status=503, body=b"<html>busy</html>", request=request)
+    assert mw.process_response(request, response) is response
+    got = stats.get_stats()
+    assert got["downloader/request_count"] == 1
+    assert got["downloader/request_method_count/GET"] == 1
+    assert got["downloader/response_status_count/503"] == 1
+    assert got["downloader/response_bytes"] >= len(response.body)
+    assert "downloader/request_bytes" not in got

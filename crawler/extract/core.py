@@ -44,7 +44,7 @@ from crawler.text import (
     normalize_line,
     reporter_of,
 )
-from crawler.urls import canonicalize_url, site_of
+from crawler.urls import canonicalize_url, host_of, site_of
 
 
 def _base_href(root: Any) -> str | None:
@@ -345,7 +345,7 @@ def _is_korean(selector: Selector, url: str) -> bool:
     lang = (selector.root.get("lang") or "").lower() if isinstance(selector.root.tag, str) else ""
     if lang.startswith("ko"):
         return True
-    host = (urlsplit(url).hostname or "").lower()
+    host = host_of(url)
     return host.endswith(".kr")
 
 
@@ -781,7 +781,7 @@ class ArticlePage:
             return False
         if profile.fallback_links_on_domains or not profile.domains:
             return True
-        return not profile.binds_host((urlsplit(self.url).hostname or "").lower())
+        return not profile.binds_host(host_of(self.url))
 
     def fallback_prev_next(self) -> tuple[str | None, str | None]:
         """``rel=prev/next`` links, then anchors labelled 이전/다음/Previous/Next/Older/Newer."""

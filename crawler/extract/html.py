@@ -25,6 +25,7 @@ SKIP_TAGS = frozenset(
 )
 _CELL_TAGS = frozenset(("td", "th"))
 _NOT_LINKS = ("javascript:", "mailto:", "tel:", "data:", "about:", "sms:", "#")
+_ABSOLUTE = ("http://", "https://")
 
 
 def iter_text(el: Any, *, br: str = "\n", skip: frozenset[str] = SKIP_TAGS) -> Iterator[str]:
@@ -105,8 +106,8 @@ def absolute_link(href: str | None, base: str) -> str | None:
     if not href or href.lower().startswith(_NOT_LINKS):
         return None
     try:
-        joined = urljoin(base, href)
-        parts = urlsplit(joined)
+        # An absolute href needs no join (urljoin would only split and rebuild it).
+        parts = urlsplit(href if href[:8].lower().startswith(_ABSOLUTE) else urljoin(base, href))
     except ValueError:
         return None
     if parts.scheme not in ("http", "https") or not parts.hostname:

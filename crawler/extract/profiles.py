@@ -45,11 +45,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from parsel import Selector
 
 from crawler.extract.query import QueryError, Source, compile_query, compile_union
+from crawler.urls import host_of
 
 #: The directory of the bundled profiles.
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "profiles"
@@ -189,7 +189,7 @@ class Registry:
     def match(self, url: str, page: Selector | Any | None, text: str | Source | None = None) -> Profile:
         """The profile of a page (a parsel Selector or lxml root; ``text`` its source, to
         skip markers it cannot contain): domain rules first, then markers, else ``generic``."""
-        host = (urlsplit(url).hostname or "").lower()
+        host = host_of(url)
         for profile in self._ordered:
             if profile.domains and profile.binds_host(host):
                 return profile
