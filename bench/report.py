@@ -132,7 +132,7 @@ def crawl_table(crawls: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]
 def _target_text(target: dict[str, Any]) -> str:
     text = f"{target['ratio']:.2f}x"
     if target.get("ratio_gc") is not None:
-        text += f" (x{target['ratio_gc']:.2f} of the tuned spider with the same GC settings)"
+        text += f" ({target['ratio_gc']:.2f}x against the tuned spider with the same GC settings)"
     return text + (", met" if target["met"] else ", NOT met")
 
 

@@ -59,3 +59,26 @@ def test_bad_selectors_are_errors() -> None:
         compile_query("div[[")
     with pytest.raises(QueryError):
         compile_query("xpath://div[")
+
+
+@pytest.mark.parametrize(
+    "base", ["http://127.0.0.1:8000/bbs/board.php?bo_table=x&wr_id=1", "https://user@news.example.kr/a/b", "ftp://h/x"]
+)
+@pytest.mark.parametrize(
+    "href",
+    ["/bbs/board.php?bo_table=a&wr_id=3", "/a/../b", "//cdn.example/y", "http://Other/x#f", "HTTPS://x.y/z",
+     "rel/x", "../up", "?q=1", "/", "/x#frag", "/./a", "/.well-known", "#top", "javascript:void(0)", " /sp "],
+)  # fmt: skip
+def test_absolute_link_matches_urljoin(base: str, href: str) -> None:
+    """The shortcuts for absolute and root-relative hrefs give what urljoin gives."""
+    from urllib.parse import urljoin, urlsplit, urlunsplit
+
+    from crawler.extract.html import absolute_link
+
+    expected = None
+    stripped = href.strip()
+    if stripped and not stripped.lower().startswith(("javascript:", "#")):
+        parts = urlsplit(urljoin(base, stripped))
+        if parts.scheme in ("http", "https") and parts.hostname:
+            expected = urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+    assert absolute_link(href, base) == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -94,6 +95,25 @@ def text_of(el: Any, *, skip: frozenset[str] = SKIP_TAGS) -> str:
     return normalize_line(" ".join(text_lines(el, br=" ", skip=skip)))
 
 
+def _join(href: str, base: str) -> str:
+    """``urljoin(base, href)``, without its two parses for the common forms: an absolute
+    href is itself, and a root-relative one without dot segments is the base's origin
+    followed by it."""
+    if href[:8].lower().startswith(_ABSOLUTE):
+        return href
+    if href[:1] == "/" and href[1:2] != "/" and "/." not in href:
+        origin = _origin(base)
+        if origin:
+            return origin + href
+    return urljoin(base, href)
+
+
+@lru_cache(maxsize=1024)
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
 def absolute_link(href: str | None, base: str) -> str | None:
     """``href`` made absolute against ``base``, without fragment; None for non-links.
 
@@ -106,8 +126,7 @@ def absolute_link(href: str | None, base: str) -> str | None:
     if not href or href.lower().startswith(_NOT_LINKS):
         return None
     try:
-        # An absolute href needs no join (urljoin would only split and rebuild it).
-        parts = urlsplit(href if href[:8].lower().startswith(_ABSOLUTE) else urljoin(base, href))
+        parts = urlsplit(_join(href, base))
     except ValueError:
         return None
     if parts.scheme not in ("http", "https") or not parts.hostname:
