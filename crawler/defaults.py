@@ -106,7 +106,7 @@ CRAWLER_METRICS_PORT = 0
 CRAWLER_METRICS_HOST = "127.0.0.1"
 #: Python's garbage-collector thresholds while a crawl runs (``gc.set_threshold``; empty
 #: list: Python's own, 700/10/10). A worker allocates fast and makes little cyclic
-#: garbage; at 700 the collector took ~12% of its CPU (``bench``, docs/benchmarks.md).
+#: garbage; at 700 the collector took ~12% of its CPU (see ``crawler.gctuning``).
 CRAWLER_GC_THRESHOLD: list[int] = [10_000, 10, 10]
 #: Move everything alive when the crawl starts (modules, settings, compiled selectors) out
 #: of the collector's view (``gc.freeze``), so full collections stop walking it.

@@ -100,3 +100,21 @@ def test_clean_body_is_idempotent_and_hash_stable_across_sites() -> None:
     assert once == clean_body(on_board) == "첫 문단.\n둘째 문단."
     assert content_hash(clean_body(on_press_site)) == content_hash(clean_body(on_board))
     assert normalize_text(once) == once
+
+
+def test_recent_results_are_bounded_and_answer_for_their_own_output() -> None:
+    from crawler.text import _RecentResults, clean_body
+
+    cache = _RecentResults(size=4, max_chars=50)
+    for i in range(10):
+        cache.put(f"in {i}", f"out {i}")
+    assert len(cache._results) <= 4
+    assert cache.get("in 9") == "out 9" and cache.get("out 9") == "out 9"
+    assert cache.get("in 0") is None  # evicted, oldest first
+    cache.put("x" * 51, "y")
+    assert cache.get("x" * 51) is None  # too long to keep
+
+    raw = "박성현 기자 psh@fnnews.com\n  본문   첫 줄\n저작권자 © 무단전재 및 재배포 금지"
+    once = clean_body(raw)
+    assert once == "본문 첫 줄"
+    assert clean_body(once) == once and clean_body(raw) == once

@@ -214,8 +214,7 @@ class FleetPolitenessMiddleware:
                 pass
             except BaseException:
                 if future.done():  # handed over as this request was cancelled: keep it
-                    token, taken_at = future.result()
-                    self._free.setdefault(host, deque()).append((token, taken_at, time.monotonic()))
+                    self._keep(host, *future.result())
                 raise
             finally:
                 with contextlib.suppress(ValueError):
@@ -236,8 +235,7 @@ class FleetPolitenessMiddleware:
         if held is None:
             return
         host, token, taken_at = held
-        now = time.monotonic()
-        if now - taken_at < self.reuse_for:
+        if time.monotonic() - taken_at < self.reuse_for:
             waiters = self._waiters.get(host)
             while waiters:
                 future = waiters.popleft()
@@ -245,12 +243,17 @@ class FleetPolitenessMiddleware:
                     future.set_result((token, taken_at))
                     self._inc("politeness/handed_over")
                     return
-            self._free.setdefault(host, deque()).append((token, taken_at, now))
-        else:
-            self._returns.setdefault(host, []).append(token)
-            if self._waiting.get(host):
-                self._give_back({host: self._returns.pop(host)})  # a request here waits for it
-                return
+            self._keep(host, token, taken_at)
+            return
+        self._returns.setdefault(host, []).append(token)
+        if self._waiting.get(host):
+            self._give_back({host: self._returns.pop(host)})  # a request here waits for it
+        elif self._flush_call is None:
+            self._flush_call = call_later(self.release_delay, self._flush_idle)
+
+    def _keep(self, host: str, token: str, taken_at: float) -> None:
+        """Hold a finished token for reuse; it is given back if unused for ``release_delay``."""
+        self._free.setdefault(host, deque()).append((token, taken_at, time.monotonic()))
         if self._flush_call is None:
             self._flush_call = call_later(self.release_delay, self._flush_idle)
 
