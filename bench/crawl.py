@@ -4,6 +4,9 @@ Every crawl is timed by the site server: from its first article hit to its last 
 or to the last row written to PostgreSQL when the crawler stores (whichever is later),
 so that process start-up is left out for every crawler and storage is counted for
 those that store. pages/s is the article pages fetched in that window divided by it.
+The crawling processes' CPU time within the same window (user + system, sampled from
+``/proc`` every 50 ms) divided by the pages gives CPU ms per page: on a shared machine
+it moves less than pages/s when other tenants take the cores.
 
 The service runs as an operator runs it: ``crawler enqueue`` of the seeds, then one or
 more ``crawler worker --exit-when-idle S`` processes, with ``DATABASE_URL``,
@@ -17,12 +20,64 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from bench.backends import PrivateRedis, TempDatabase
 from bench.site_server import BenchSite
+
+
+class CpuSampler:
+    """Samples the CPU time (user + system) of some processes, with wall-clock stamps."""
+
+    def __init__(self, pids: list[int], interval: float = 0.05) -> None:
+        self.pids = pids
+        self.interval = interval
+        self.samples: list[tuple[float, float]] = []
+        self._last: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._tick = os.sysconf("SC_CLK_TCK")
+        self._thread = threading.Thread(target=self._run, name="cpu-sampler", daemon=True)
+        self._thread.start()
+
+    def _cpu(self, pid: int) -> float:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            self._last[pid] = (int(fields[11]) + int(fields[12])) / self._tick
+        except (OSError, IndexError, ValueError):
+            pass  # exited: keep its last reading
+        return self._last.get(pid, 0.0)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append((time.time(), sum(self._cpu(pid) for pid in self.pids)))
+            self._stop.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def between(self, start: float, end: float) -> float | None:
+        """CPU seconds used from ``start`` to ``end`` (wall-clock), or None without samples."""
+        def at(when: float) -> float | None:
+            before = [cpu for stamp, cpu in self.samples if stamp <= when]
+            return before[-1] if before else None
+
+        first, last = at(start), at(end)
+        if first is None or last is None:
+            return None
+        return last - first
+
+
+def _cpu_ms_per_page(sampler: CpuSampler, stats: dict[str, Any], end: float) -> float | None:
+    cpu = sampler.between(stats["first_hit"], end)
+    if cpu is None or not stats["article_hits"]:
+        return None
+    return round(1000 * cpu / stats["article_hits"], 2)
+
 
 #: Settings of the service in the benchmark: the same per-host concurrency as the tuned
 #: Scrapy spider, and the loopback bench site allowed.
@@ -94,6 +149,7 @@ def run_service(
                 stderr=subprocess.STDOUT,
             )
         )
+    sampler = CpuSampler([proc.pid for proc in procs])
     deadline = time.monotonic() + timeout
     codes = []
     for proc in procs:
@@ -102,6 +158,7 @@ def run_service(
         except subprocess.TimeoutExpired:
             proc.kill()
             codes.append(proc.wait())
+    sampler.stop()
     for _, fh in logs:
         fh.close()
     stats = site.stats()
@@ -119,6 +176,7 @@ def run_service(
         "rejected": rejected,
         "seconds": round(window, 3),
         "pages_per_s": round(stats["article_hits"] / window, 1),
+        "cpu_ms_per_page": _cpu_ms_per_page(sampler, stats, stats["first_hit"] + window),
         "exit_codes": codes,
         "complete": stored_urls == site.meta["pages"] and articles == site.meta["distinct_bodies"],
         "logs": [str(p) for p, _ in logs],
@@ -152,12 +210,20 @@ def run_baseline(
     if db is not None:
         cmd += ["--database-url", db.url]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        sampler = CpuSampler([proc.pid])
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            stdout, stderr = proc.communicate()
+        finally:
+            sampler.stop()
     finally:
         os.unlink(seeds_file)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("BENCH-RESULT ")]
+    lines = [line for line in stdout.splitlines() if line.startswith("BENCH-RESULT ")]
     if proc.returncode != 0 or not lines:
-        raise RuntimeError(f"baseline {mode} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+        raise RuntimeError(f"baseline {mode} failed ({proc.returncode}): {stderr[-2000:]}")
     inner = json.loads(lines[-1].split(" ", 1)[1])
     stats = site.stats()
     db_last = None
@@ -174,5 +240,6 @@ def run_baseline(
         "articles_stored": stored,
         "seconds": round(window, 3),
         "pages_per_s": round(stats["article_hits"] / window, 1),
+        "cpu_ms_per_page": _cpu_ms_per_page(sampler, stats, stats["first_hit"] + window),
         "complete": inner["items"] == site.meta["pages"],
     }

@@ -115,12 +115,14 @@ def crawl_table(crawls: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]
             continue
         good = [r for r in runs if r.get("complete")]
         med = median_of(good)
+        cpu = [r for r in good if r.get("cpu_ms_per_page") is not None]
         rows.append(
             {
                 "key": key,
                 "label": label,
                 "median": round(med, 1),
                 "rounds": [r["pages_per_s"] for r in runs],
+                "cpu_ms_per_page": round(median_of(cpu, "cpu_ms_per_page"), 2) if cpu else None,
                 "ratio_to_tuned": round(med / tuned, 2) if tuned else None,
                 "complete": all(r.get("complete") for r in runs),
                 "failed_rounds": len(runs) - len(good),
@@ -155,11 +157,12 @@ def format_summary(results: dict[str, Any]) -> str:
             f"({sc['bench']['client_pages_per_s']} pages/s seen)"
         )
     out.append("")
-    out.append(f"{'crawl (pages/s, median)':<62}{'median':>8}{'x tuned':>9}  rounds")
+    out.append(f"{'crawl (pages/s, median)':<62}{'median':>8}{'x tuned':>9}{'CPU ms/page':>13}  rounds")
     for row in results["crawl_table"]:
         ratio = f"{row['ratio_to_tuned']:.2f}x" if row["ratio_to_tuned"] is not None else "-"
+        cpu = f"{row['cpu_ms_per_page']:.2f}" if row.get("cpu_ms_per_page") is not None else "-"
         flag = "" if row["complete"] else f"  ({row['failed_rounds']} round(s) failed or incomplete: not in the median)"
-        out.append(f"{row['label']:<62}{row['median']:>8.1f}{ratio:>9}  {row['rounds']}{flag}")
+        out.append(f"{row['label']:<62}{row['median']:>8.1f}{ratio:>9}{cpu:>13}  {row['rounds']}{flag}")
     target = results.get("target")
     if target:
         out.append(f"target: service 1 worker >= 0.9x tuned plain Scrapy -> {_target_text(target)}")
@@ -278,16 +281,19 @@ def write_markdown(results: dict[str, Any], path: Path, plot_name: str | None) -
         "",
         "Timing: from the first article request the site server sees to the last one, or to the last "
         "row written to PostgreSQL for the crawlers that store (whichever is later); process start-up is "
-        "left out for all alike.",
+        "left out for all alike. CPU ms per page: the crawling processes' user + system CPU time in the "
+        "same window (sampled from /proc every 50 ms; both workers for the 2-worker service), per page; "
+        "it moves less than pages/s when other tenants of the machine take the cores.",
         "",
     ]
     if plot_name:
         parts += [f"![pages per second]({plot_name})", ""]
     parts.append(
         _md_table(
-            ["system", "pages/s (median)", "x tuned plain Scrapy", "rounds", "every page"],
+            ["system", "pages/s (median)", "x tuned plain Scrapy", "CPU ms per page (median)", "rounds", "every page"],
             [
                 [r["label"], f"{r['median']:.1f}", f"{r['ratio_to_tuned']:.2f}x" if r["ratio_to_tuned"] else "-",
+                 f"{r['cpu_ms_per_page']:.2f}" if r.get("cpu_ms_per_page") is not None else "-",
                  ", ".join(f"{x:.0f}" for x in r["rounds"]),
                  "yes" if r["complete"] else f"NO in {r['failed_rounds']} round(s), left out of the median"]
                 for r in results["crawl_table"]
