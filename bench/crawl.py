@@ -15,6 +15,7 @@ more ``crawler worker --exit-when-idle S`` processes, with ``DATABASE_URL``,
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -25,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.backends import PrivateRedis, TempDatabase
+from bench.backends import PrivateRedis, TempDatabase, cpu_seconds
 from bench.site_server import BenchSite
 
 
@@ -38,17 +39,12 @@ class CpuSampler:
         self.samples: list[tuple[float, float]] = []
         self._last: dict[int, float] = {}
         self._stop = threading.Event()
-        self._tick = os.sysconf("SC_CLK_TCK")
         self._thread = threading.Thread(target=self._run, name="cpu-sampler", daemon=True)
         self._thread.start()
 
     def _cpu(self, pid: int) -> float:
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            self._last[pid] = (int(fields[11]) + int(fields[12])) / self._tick
-        except (OSError, IndexError, ValueError):
-            pass  # exited: keep its last reading
+        with contextlib.suppress(OSError, IndexError, ValueError):  # exited: keep its last reading
+            self._last[pid] = cpu_seconds(pid)
         return self._last.get(pid, 0.0)
 
     def _run(self) -> None:

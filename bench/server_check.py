@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import time
 from typing import Any
 
+from bench.backends import cpu_seconds
 from bench.site_server import BenchSite
 
 _THREADED = """
@@ -28,12 +28,6 @@ server = SiteServer(site).start()
 print(json.dumps({"base_url": server.base_url, "paths": site.article_paths()}), flush=True)
 signal.sigwait({signal.SIGTERM, signal.SIGINT})
 """
-
-
-def _cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _fetch_all(host: str, port: int, paths: list[str], connections: int) -> int:
@@ -61,9 +55,9 @@ async def _fetch_all(host: str, port: int, paths: list[str], connections: int) -
 
 def _measure(pid: int, base_url: str, paths: list[str], connections: int) -> dict[str, float]:
     host, port = base_url.split("//", 1)[1].split(":")
-    cpu0, t0 = _cpu_seconds(pid), time.perf_counter()
+    cpu0, t0 = cpu_seconds(pid), time.perf_counter()
     n = asyncio.run(_fetch_all(host, int(port), paths, connections))
-    elapsed, cpu = time.perf_counter() - t0, _cpu_seconds(pid) - cpu0
+    elapsed, cpu = time.perf_counter() - t0, cpu_seconds(pid) - cpu0
     return {
         "pages": n,
         "client_pages_per_s": round(n / elapsed, 1),

@@ -2,7 +2,7 @@
 
 To add each request's length to ``downloader/request_bytes``, Scrapy's middleware
 serializes the whole request to raw HTTP first (``request_httprepr``, ~9 µs per request
-in a microbenchmark, ~0.4% of a worker's CPU per page), for a figure nothing here reads. Every other counter is Scrapy's
+in a microbenchmark), for a figure nothing here reads. Every other counter is Scrapy's
 own code (requests and responses by method and status, response bytes, exceptions by
 type), which ``/metrics`` and ``crawler stats`` report.
 """

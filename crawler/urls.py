@@ -70,7 +70,7 @@ def host_of(url: str) -> str:
 @lru_cache(maxsize=4096)
 def site_of(url: str) -> str:
     """The host of ``url`` without a leading ``www.``, lower-cased."""
-    host = (urlsplit(url).hostname or "").lower()
+    host = host_of(url)
     return host[4:] if host.startswith("www.") else host
 
 

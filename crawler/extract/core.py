@@ -965,7 +965,7 @@ _SECOND_LEVEL = frozenset(
 def base_domain(url: str) -> str:
     """The registrable domain of ``url``'s host, roughly (``news.daum.net`` -> ``daum.net``,
     ``www.example.co.kr`` -> ``example.co.kr``)."""
-    labels = (urlsplit(url).hostname or "").lower().split(".")
+    labels = host_of(url).split(".")
     if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
         return ".".join(labels[-3:])
     return ".".join(labels[-2:])

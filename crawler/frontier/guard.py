@@ -18,12 +18,12 @@ import ipaddress
 import logging
 import socket
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.frontier.keys import META_SEED
+from crawler.urls import host_of
 
 if TYPE_CHECKING:
     from typing import Self
@@ -119,7 +119,7 @@ class PrivateAddressMiddleware:
         host = (urlparse_cached(request).hostname or "").lower()
         if not host or host in self.allowed:
             return
-        seed_host = (urlsplit(seed).hostname or "").lower()
+        seed_host = host_of(seed)
         if host == seed_host and await self.is_private(seed_host):
             return  # a private seed may crawl its own host
         if not await self.is_private(host):
