@@ -9,6 +9,7 @@ import secrets
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -355,6 +356,37 @@ def test_batch_writer_keeps_the_order_of_equal_keys(pg_url: str, db: psycopg.Con
         assert written == sorted(written)
 
 
+def test_batch_writer_writes_a_full_batch_at_once_and_the_rest_at_its_timeout(
+    pg_url: str, db: psycopg.Connection
+) -> None:
+    # The writer is woken by the first entry of a batch and by a full batch only; entries
+    # in between must neither wait past their batch's timeout nor miss a full batch.
+    async def main() -> list[tuple[list[int], float]]:
+        database = Database(pg_url, batch_size=3, batch_timeout=0.5)
+        await database.open()
+        written: list[tuple[list[int], float]] = []
+        start = time.monotonic()
+
+        async def write(conn: psycopg.AsyncConnection[Any], entries: list[int]) -> list[None]:
+            written.append((list(entries), time.monotonic() - start))
+            return [None] * len(entries)
+
+        writer = database.writer(write, name="test")
+        waiting = [asyncio.ensure_future(writer.submit(1))]
+        await asyncio.sleep(0.05)  # the writer now waits for the first batch's timeout
+        waiting += [asyncio.ensure_future(writer.submit(e)) for e in (2, 3, 4, 5)]
+        await asyncio.gather(*waiting)
+        await writer.close()
+        await database.close()
+        return written
+
+    written = asyncio.run(main())
+    assert [entries for entries, _ in written] == [[1, 2, 3], [4, 5]]
+    (_, full_at), (_, rest_at) = written
+    assert full_at < 0.4  # full: written without waiting for the 0.5 s timeout
+    assert rest_at >= 0.45  # partial: written when its timeout ran out, not before
+
+
 def test_batch_writer_caps_the_weight_of_a_batch(pg_url: str, db: psycopg.Connection) -> None:
     async def main() -> list[list[int]]:
         database = Database(pg_url, batch_size=100, batch_timeout=0.05)
@@ -372,6 +404,43 @@ def test_batch_writer_caps_the_weight_of_a_batch(pg_url: str, db: psycopg.Connec
         return batches
 
     assert asyncio.run(main()) == [[6], [6, 3, 1], [30], [2]]
+
+
+def test_the_store_writes_every_field_exactly_as_given(crawler: Crawler, db: psycopg.Connection) -> None:
+    # Quotes, backslashes, control and astral characters, a nested JSON list and SQL
+    # nulls go through the batch statements' parameters and come back unchanged.
+    body = '첫 문단 "인용" \\ 백슬래시\t탭\n둘째 문단 😀 \u00a0끝 </script>'
+    item = article(
+        1,
+        body=body,
+        title='제목 "따옴표" \\n 아님 😀',
+        author=None,
+        source=None,
+        published_at=None,
+        images=[Image(url="http://img.example/a.jpg", caption='캡션 "1" \\'), Image(url="http://img.example/b.jpg")],
+    )
+
+    async def store_alone() -> ArticleItem:
+        pipe = StorePipeline.from_crawler(crawler)
+        await pipe.open_spider()
+        try:
+            return await pipe.process_item(item)
+        finally:
+            await pipe.close_spider()
+
+    assert asyncio.run(store_alone()) is item
+    row = db.execute(
+        "SELECT title, body_text, author, source, published_at, images, prev_url, next_url, site"
+        " FROM articles"
+    ).fetchone()
+    assert row == (
+        item.title, body, None, None, None,
+        [{"url": "http://img.example/a.jpg", "caption": '캡션 "1" \\'},
+         {"url": "http://img.example/b.jpg", "caption": None}],
+        item.prev_url, None, "news.example.com",
+    )
+    urls = db.execute("SELECT url, seed_url, prev_url, next_url, content_hash FROM article_urls").fetchone()
+    assert urls == (item.url, item.seed_url, item.prev_url, None, content_hash(body))
 
 
 def test_an_item_postgres_refuses_is_recorded_and_the_rest_stored(
