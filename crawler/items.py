@@ -39,6 +39,9 @@ class ArticleItem:
     # Extensions beyond the contract: how the page was reached.
     seed_url: str | None = None
     fetched_at: str | None = None
+    #: Which extraction layer gave each field (``{"title": "json-ld", ...}``): not
+    #: stored in ``articles``; shown by ``crawler extract`` and kept with rejected items.
+    provenance: dict[str, str] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (images as ``{url, caption}`` dicts)."""

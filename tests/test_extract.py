@@ -21,7 +21,8 @@ from crawler.extract import (
     match_profile,
     profiles,
 )
-from crawler.extract.core import label_kind, press_of
+from crawler.extract.labels import label_kind
+from crawler.extract.press import press_of
 from crawler.items import ArticleItem
 from crawler.text import content_hash
 

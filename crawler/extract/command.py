@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from crawler.config import get_settings
-from crawler.extract.core import NoArticleError, extract_article
+from crawler.extract.article import NoArticleError, extract_article
 from crawler.extract.profiles import ProfileError
 
 

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from crawler.extract.dates import date_from_digits
+from crawler.extract.press import press_in_body
 from crawler.text import normalize_line
 
 if TYPE_CHECKING:
-    from crawler.extract.core import ArticlePage
+    from crawler.extract.page import ArticlePage
 
 Hook = Callable[["ArticlePage", dict[str, Any]], None]
 
@@ -38,7 +39,7 @@ def daum(page: ArticlePage, fields: dict[str, Any]) -> None:
         if match:
             fields["published_at"] = date_from_digits(match.group(1), page.tz)
     if not fields.get("source"):
-        fields["source"] = page.press_in_body()
+        fields["source"] = press_in_body(page)
 
 
 def gnuboard(page: ArticlePage, fields: dict[str, Any]) -> None:

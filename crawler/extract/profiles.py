@@ -209,7 +209,6 @@ def select(node: Any, query: str, text: str | Source | None = None) -> list[Any]
     return compile_query(query)(root, text)
 
 
-
 @lru_cache(maxsize=16)
 def load(extra_dir: str | None = None) -> Registry:
     """The bundled profiles plus those of ``extra_dir`` (cached per directory)."""
@@ -254,6 +253,15 @@ def load(extra_dir: str | None = None) -> Registry:
         except QueryError as exc:
             raise ProfileError(f"{profile.path}: [select] drop: {exc}") from None
     return Registry(loaded)
+
+
+def resolve(
+    registry: Registry, url: str, page: Selector | Any | None, name: str | None, text: str | Source | None = None
+) -> Profile:
+    """The profile called ``name`` when given, else the one :meth:`Registry.match` finds."""
+    if name:
+        return registry.get(name)
+    return registry.match(url, page, text)
 
 
 def names(extra_dir: str | None = None) -> list[str]:

@@ -112,8 +112,10 @@ def _f1(got: str, expected: str) -> float:
 
 
 def _body_extractors() -> dict[str, Callable[[str], str]]:
-    from crawler.extract.core import _strip_boilerplate, largest_text_block, parse_html
+    from crawler.extract.body import largest_text_block
+    from crawler.extract.body import strip_boilerplate as _strip_boilerplate
     from crawler.extract.html import text_lines
+    from crawler.extract.parse import parse_html
     from crawler.text import clean_body
 
     def own(html: str) -> str:

@@ -1,0 +1,120 @@
+"""Article or list: whether a page is a list of articles rather than one, and the
+article links of a list page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from crawler.extract.body import BOILERPLATE_RE, class_id
+from crawler.extract.encoding import decode_html
+from crawler.extract.html import absolute_link, text_of
+from crawler.extract.labels import label_kind
+from crawler.extract.links import in_pagination
+from crawler.extract.parse import base_href, parse_html
+from crawler.extract.profiles import GENERIC, load, resolve, select
+from crawler.urls import canonicalize_url, host_of
+
+if TYPE_CHECKING:
+    from crawler.extract.page import ArticlePage
+
+_LIST_SKIP = frozenset({"nav", "header", "footer", "aside"})
+_SECOND_LEVEL = frozenset(
+    {"co", "or", "go", "ne", "re", "ac", "pe", "ms", "hs", "es", "sc", "kg", "mil", "com", "net",
+     "org", "edu", "gov"}
+)
+
+
+def base_domain(url: str) -> str:
+    """The registrable domain of ``url``'s host, roughly (``news.daum.net`` -> ``daum.net``,
+    ``www.example.co.kr`` -> ``example.co.kr``)."""
+    labels = host_of(url).split(".")
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL and len(labels[-1]) == 2:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def list_page_reason(page: ArticlePage) -> str | None:
+    """Why the page is a list of articles rather than one (None when it is not):
+    one of the profile's ``list_markers`` matches, or its body selectors find
+    nothing while its ``list_links`` selectors find three links or more."""
+    profile = page.profile
+    for marker in profile.list_markers:
+        if select(page.root, marker, page.html):
+            return f"a list page (it matches {marker!r} of the {profile.name} profile)"
+    if profile.name == GENERIC or not profile.body or page.body_element is not None:
+        return None
+    for query in profile.list_links:
+        links = {page.link_of(node) for node in select(page.root, query, page.html)} - {None}
+        if len(links) >= 3:
+            return f"a list page ({len(links)} article links, no {profile.name} article body)"
+    return None
+
+
+def extract_list_links(
+    body: bytes,
+    url: str,
+    *,
+    headers: Mapping[str, str | bytes] | None = None,
+    profile: str | None = None,
+    encoding: str | None = None,
+    profiles_dir: str | None = None,
+) -> list[str]:
+    """Absolute article URLs of a list page, in page order, de-duplicated.
+
+    The profile's ``list_links`` selectors first (gnuboard board lists, Daum section
+    lists, WordPress archives); when they find nothing, anchors that read like
+    article titles on the same site, outside navigation, headers and footers.
+    """
+    text, _ = decode_html(body, headers, encoding)
+    selector = parse_html(text, url)
+    registry = load(profiles_dir or None)
+    chosen = resolve(registry, url, selector, profile, text)
+    base = base_href(selector.root)
+    base_url = (absolute_link(base, url) or url) if base is not None else url
+    own = canonicalize_url(url)
+    links: dict[str, str] = {}
+
+    def add(href: str | None) -> None:
+        link = absolute_link(href, base_url)
+        if link:
+            key = canonicalize_url(link)
+            if key != own and key not in links:
+                links[key] = link
+
+    for query in chosen.list_links:
+        for node in select(selector.root, query, text):
+            if isinstance(node, str):
+                add(node)
+            elif node.tag == "a":
+                add(node.get("href"))
+            else:
+                for anchor in node.iter("a"):
+                    add(anchor.get("href"))
+                    break
+        if links:
+            return list(links.values())
+    if chosen.name != GENERIC:
+        generic = registry.get(GENERIC)
+        for query in generic.list_links:
+            for node in select(selector.root, query, text):
+                add(node if isinstance(node, str) else node.get("href"))
+            if links:
+                return list(links.values())
+    site = base_domain(url)
+    for anchor in selector.root.iter("a"):
+        href = anchor.get("href")
+        link = absolute_link(href, base_url)
+        if not link or base_domain(link) != site:
+            continue
+        if any(
+            isinstance(a.tag, str)
+            and (a.tag in _LIST_SKIP or BOILERPLATE_RE.search(class_id(a)) or in_pagination(a))
+            for a in anchor.iterancestors()
+        ):
+            continue
+        label = text_of(anchor)
+        if len(label) < 10 or label_kind(label):
+            continue
+        add(link)
+    return list(links.values())
