@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 URL ?=
 PYTEST_ARGS ?=
 
-.PHONY: install run test bench lint typecheck clean
+.PHONY: install run test bench bench-extract lint typecheck clean
 
 install: $(BIN)/crawler
 
@@ -27,6 +27,10 @@ test: install
 ## make bench: prints the benchmark figures (see docs/benchmarks.md).
 bench: install
 	$(BIN)/python -m bench
+
+## make bench-extract: extraction scores on the dev set vs trafilatura (see docs/extraction.md).
+bench-extract: install
+	$(BIN)/python -m bench.extraction
 
 lint: install
 	$(BIN)/ruff check .

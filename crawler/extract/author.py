@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from crawler.extract.html import ld_name
 from crawler.extract.press import BRACKET_PRESS_RE
 from crawler.text import is_reporter_line, normalize_line, reporter_of
 
@@ -64,14 +63,10 @@ def profile_author(page: ArticlePage) -> str | None:
 
 def fallback_author(page: ArticlePage) -> tuple[str | None, str]:
     """``(author, layer)``: the author from the layers every profile shares."""
-    value = clean_person(ld_name(page.json_ld.get("author")))
-    if value:
-        return value, "json-ld"
-    meta = page.meta("author", "article:author", "dable:author")
-    if meta and "://" not in meta:
-        value = clean_person(meta)
-        if value:
-            return value, "meta"
+    metadata = page.metadata
+    names = [name for name in map(clean_person, metadata.authors) if name]
+    if names:
+        return ", ".join(dict.fromkeys(names)), metadata.layers["authors"]
     value = clean_person(reporter_in_body(page))
     if value:
         return value, "body-credit"

@@ -126,10 +126,8 @@ def strip_boilerplate(el: Any) -> None:
 
 
 def generic_body(root: Any) -> Any | None:
-    """The largest text block of the page, its boilerplate dropped (modifies the tree:
-    scripts and styles go)."""
-    for el in list(root.iter("script", "style", "noscript", "template")):
-        drop(el)
+    """The largest text block of the page, its boilerplate dropped (modifies the tree
+    under that block)."""
     best = largest_text_block(root)
     if best is None:
         return None

@@ -1,10 +1,10 @@
-"""Article or list: whether a page is a list of articles rather than one, and the
-article links of a list page."""
+"""Article or list: whether a page is a list of articles rather than one, the article
+links of a list page, and the links to its next list pages (pagination)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from crawler.extract.body import BOILERPLATE_RE, class_id
 from crawler.extract.encoding import decode_html
@@ -12,7 +12,7 @@ from crawler.extract.html import absolute_link, text_of
 from crawler.extract.labels import label_kind
 from crawler.extract.links import in_pagination
 from crawler.extract.parse import base_href, parse_html
-from crawler.extract.profiles import GENERIC, load, resolve, select
+from crawler.extract.profiles import GENERIC, Profile, Registry, load, resolve, select
 from crawler.urls import canonicalize_url, host_of
 
 if TYPE_CHECKING:
@@ -51,6 +51,36 @@ def list_page_reason(page: ArticlePage) -> str | None:
     return None
 
 
+class ListPage(NamedTuple):
+    """What a list page leads to: article URLs, and the URLs of its next list pages."""
+
+    links: list[str]
+    pages: list[str]
+
+
+def extract_list(
+    body: bytes,
+    url: str,
+    *,
+    headers: Mapping[str, str | bytes] | None = None,
+    profile: str | None = None,
+    encoding: str | None = None,
+    profiles_dir: str | None = None,
+) -> ListPage:
+    """The article links (:func:`extract_list_links`) and the next list pages
+    (:func:`extract_list_pages`) of a list page, parsed once."""
+    text, _ = decode_html(body, headers, encoding)
+    selector = parse_html(text, url)
+    registry = load(profiles_dir or None)
+    chosen = resolve(registry, url, selector, profile, text)
+    base = base_href(selector.root)
+    base_url = (absolute_link(base, url) or url) if base is not None else url
+    return ListPage(
+        _article_links(selector.root, text, url, base_url, chosen, registry),
+        _next_pages(selector.root, text, url, base_url, chosen),
+    )
+
+
 def extract_list_links(
     body: bytes,
     url: str,
@@ -66,12 +96,31 @@ def extract_list_links(
     lists, WordPress archives); when they find nothing, anchors that read like
     article titles on the same site, outside navigation, headers and footers.
     """
-    text, _ = decode_html(body, headers, encoding)
-    selector = parse_html(text, url)
-    registry = load(profiles_dir or None)
-    chosen = resolve(registry, url, selector, profile, text)
-    base = base_href(selector.root)
-    base_url = (absolute_link(base, url) or url) if base is not None else url
+    return extract_list(
+        body, url, headers=headers, profile=profile, encoding=encoding, profiles_dir=profiles_dir
+    ).links
+
+
+def extract_list_pages(
+    body: bytes,
+    url: str,
+    *,
+    headers: Mapping[str, str | bytes] | None = None,
+    profile: str | None = None,
+    encoding: str | None = None,
+    profiles_dir: str | None = None,
+) -> list[str]:
+    """Absolute URLs of the next list pages of a list page (the board list's ``?page=2``),
+    in page order, de-duplicated, the page itself left out: what the first of the
+    profile's ``list_pages`` selectors that finds any link finds; ``[]`` when the
+    profile has none (a crawl follows them as list pages, up to its max pages)."""
+    return extract_list(
+        body, url, headers=headers, profile=profile, encoding=encoding, profiles_dir=profiles_dir
+    ).pages
+
+
+def _collector(url: str, base_url: str) -> tuple[dict[str, str], Callable[[str | None], None]]:
+    """An ordered, canonically de-duplicated link set without ``url`` itself, and its adder."""
     own = canonicalize_url(url)
     links: dict[str, str] = {}
 
@@ -82,27 +131,48 @@ def extract_list_links(
             if key != own and key not in links:
                 links[key] = link
 
+    return links, add
+
+
+def _add_hrefs(nodes: Iterable[Any], add: Callable[[str | None], None]) -> None:
+    """Add the link of each node: an ``href`` string, an anchor, or the first anchor inside."""
+    for node in nodes:
+        if isinstance(node, str):
+            add(node)
+        elif node.tag == "a":
+            add(node.get("href"))
+        else:
+            for anchor in node.iter("a"):
+                add(anchor.get("href"))
+                break
+
+
+def _next_pages(root: Any, text: str, url: str, base_url: str, chosen: Profile) -> list[str]:
+    links, add = _collector(url, base_url)
+    for query in chosen.list_pages:
+        _add_hrefs(select(root, query, text), add)
+        if links:
+            break
+    return list(links.values())
+
+
+def _article_links(
+    root: Any, text: str, url: str, base_url: str, chosen: Profile, registry: Registry
+) -> list[str]:
+    links, add = _collector(url, base_url)
     for query in chosen.list_links:
-        for node in select(selector.root, query, text):
-            if isinstance(node, str):
-                add(node)
-            elif node.tag == "a":
-                add(node.get("href"))
-            else:
-                for anchor in node.iter("a"):
-                    add(anchor.get("href"))
-                    break
+        _add_hrefs(select(root, query, text), add)
         if links:
             return list(links.values())
     if chosen.name != GENERIC:
         generic = registry.get(GENERIC)
         for query in generic.list_links:
-            for node in select(selector.root, query, text):
+            for node in select(root, query, text):
                 add(node if isinstance(node, str) else node.get("href"))
             if links:
                 return list(links.values())
     site = base_domain(url)
-    for anchor in selector.root.iter("a"):
+    for anchor in root.iter("a"):
         href = anchor.get("href")
         link = absolute_link(href, base_url)
         if not link or base_domain(link) != site:

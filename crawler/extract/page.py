@@ -19,7 +19,8 @@ from parsel import Selector
 
 from crawler.extract.body import MIN_GENERIC_BODY, drop, generic_body
 from crawler.extract.dates import DEFAULT_TIMEZONE, get_zone, parse_date
-from crawler.extract.html import absolute_link, json_ld_article, text_lines, text_of
+from crawler.extract.html import absolute_link, text_lines, text_of
+from crawler.extract.metadata import Metadata, read_metadata
 from crawler.extract.parse import base_href
 from crawler.extract.profiles import Profile, select
 from crawler.extract.query import Source, compile_union
@@ -27,7 +28,6 @@ from crawler.text import clean_body, normalize_line
 from crawler.urls import host_of
 
 _TITLE = etree.XPath("//title/text()", smart_strings=False)
-_JSON_LD = etree.XPath("//script[@type='application/ld+json']/text()", smart_strings=False)
 
 KOREAN_TIMEZONE = "Asia/Seoul"
 #: Longest text any single field read from a page may hold before it is cut: every
@@ -146,10 +146,14 @@ class ArticlePage:
         return None
 
     @cached_property
+    def metadata(self) -> Metadata:
+        """The page's structured metadata (JSON-LD and ``<meta>``; :mod:`crawler.extract.metadata`)."""
+        return read_metadata(self.root, self.metas)
+
+    @property
     def json_ld(self) -> dict[str, Any]:
         """The page's JSON-LD article object (``{}`` when none)."""
-        scripts = _JSON_LD(self.root)
-        return (json_ld_article(scripts) or {}) if scripts else {}
+        return self.metadata.json_ld
 
     @cached_property
     def page_title(self) -> str:
@@ -204,7 +208,7 @@ class ArticlePage:
             lines = self._lines_of(body)
             if lines:
                 return lines
-        article_body = self.json_ld.get("articleBody")
+        article_body = self.metadata.article_body
         generic = self.generic_body
         if generic is not None:
             lines = text_lines(generic)

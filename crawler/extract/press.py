@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from crawler.extract.html import ld_name, text_of
+from crawler.extract.html import text_of
 from crawler.extract.title import TITLE_SPLIT_RE
 from crawler.text import REPORTER_RE, is_copyright_line
 
@@ -119,15 +119,14 @@ def site_from_title(page: ArticlePage, title: str | None) -> str | None:
 
 def fallback_source(page: ArticlePage) -> tuple[str | None, str]:
     """``(source, layer)``: the source from the layers every profile shares."""
-    value = ld_name(page.json_ld.get("publisher"))
-    if value:
-        return value, "json-ld"
+    metadata = page.metadata
+    if metadata.publisher and metadata.layers.get("publisher") == "json-ld":
+        return metadata.publisher, "json-ld"
     press = press_in_body(page)
     if press:
         return press, "body-credit"
-    value = page.meta("og:site_name", "application-name")
-    if value:
-        return value, "meta"
+    if metadata.publisher:
+        return metadata.publisher, "meta"
     for line in reversed(page.page_lines[-40:]):
         line = line[:_MAX_CREDIT_LINE]
         if is_copyright_line(line):

@@ -32,6 +32,8 @@ is already known replaces the bundled profile of that name. Keys (all optional b
     caption = ["figcaption"]      # inside an image's <figure>
     prev = [], next = []          # anchors (their href), or ``::attr(href)`` selectors
     list_links = ["#bo_list .bo_tit a"]
+    list_pages = [".pagination strong + a"]  # on a list page: the link to the next list page,
+                                  # followed as a list page, up to the walk's max pages
 
 Selectors are CSS (parsel: ``::text`` and ``::attr(name)`` allowed); a selector
 starting with ``xpath:`` is XPath.
@@ -57,7 +59,7 @@ GENERIC = "generic"
 
 _SELECT_KEYS = (
     "title", "body", "paragraphs", "drop", "date", "author", "source", "images",
-    "image_attrs", "caption", "prev", "next", "list_links",
+    "image_attrs", "caption", "prev", "next", "list_links", "list_pages",
 )
 _DEFAULT_IMAGE_ATTRS = ("data-org-src", "data-original", "data-lazy-src", "data-src", "src")
 
@@ -95,6 +97,7 @@ class Profile:
     prev: tuple[str, ...] = ()
     next: tuple[str, ...] = ()
     list_links: tuple[str, ...] = ()
+    list_pages: tuple[str, ...] = ()
     path: str | None = field(default=None, compare=False)
 
     def binds_host(self, host: str) -> bool:

@@ -24,10 +24,6 @@ _LABELLED_DATE_RE = re.compile(
     r"(?:\s*(?:오전|오후)?\s*\d{1,2}:\d{2}(?::\d{2})?)?)",
     re.I,
 )
-_META_DATES = (
-    "article:published_time", "og:article:published_time", "datePublished", "pubdate", "publishdate",
-    "article.published", "DC.date.issued", "date",
-)
 _ELEMENT_DATES = (
     "[itemprop='datePublished']::attr(datetime)", "[itemprop='datePublished']",
     "article time::attr(datetime)", "time[datetime]::attr(datetime)",
@@ -36,10 +32,9 @@ _ELEMENT_DATES = (
 
 def fallback_published(page: ArticlePage) -> tuple[datetime | None, str]:
     """``(date, layer)``: the date from the layers every profile shares."""
-    ld_date = page.json_ld.get("datePublished")
+    metadata = page.metadata
     for layer, value in (
-        ("meta", page.meta(*_META_DATES)),
-        ("json-ld", ld_date if isinstance(ld_date, str) else None),
+        (metadata.layers.get("published", "meta"), metadata.published),
         ("markup", page.first_text(_ELEMENT_DATES)),
     ):
         parsed = page.date(value)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from crawler.extract.html import first_line, ld_name
+from crawler.extract.html import first_line
 
 if TYPE_CHECKING:
     from crawler.extract.page import ArticlePage
@@ -33,12 +33,9 @@ def board_header(page: ArticlePage) -> tuple[str, str] | None:
 
 def fallback_title(page: ArticlePage) -> tuple[str | None, str]:
     """``(title, layer)``: the title from the layers every profile shares."""
-    headline = ld_name(page.json_ld.get("headline")) or ld_name(page.json_ld.get("name"))
-    if headline:
-        return headline, "json-ld"
-    value = page.meta("og:title", "twitter:title")
-    if value:
-        return value, "meta"
+    metadata = page.metadata
+    if metadata.title:
+        return metadata.title, metadata.layers["title"]
     value = page.first_text(_HEADLINES)
     if value:
         return value, "h1"
