@@ -123,9 +123,7 @@ def to_item(page: ArticlePage) -> ArticleItem:
             if not fields[name] and link:
                 fields[name] = link
                 provenance[name] = "links"
-    provenance["body_text"] = "profile" if page.body_element is not None else (
-        "largest-block" if page.generic_used else "json-ld"
-    )
+    provenance["body_text"] = page.body_layer
     # A body without a title is still returned (title ""): validation refuses it with
     # its reason and keeps the raw fields in rejected_items instead of losing them.
     item = ArticleItem(

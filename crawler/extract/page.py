@@ -20,8 +20,9 @@ from parsel import Selector
 from crawler.extract.body import MIN_GENERIC_BODY, drop, generic_body
 from crawler.extract.dates import DEFAULT_TIMEZONE, get_zone, parse_date
 from crawler.extract.html import absolute_link, text_lines, text_of
+from crawler.extract.maintext import main_lines
 from crawler.extract.metadata import Metadata, read_metadata
-from crawler.extract.parse import base_href
+from crawler.extract.parse import base_href, parse_library_tree
 from crawler.extract.profiles import Profile, select
 from crawler.extract.query import Source, compile_union
 from crawler.text import clean_body, normalize_line
@@ -33,6 +34,9 @@ KOREAN_TIMEZONE = "Asia/Seoul"
 #: Longest text any single field read from a page may hold before it is cut: every
 #: regular expression downstream runs on at most this many characters.
 MAX_FIELD_CHARS = 2000
+#: Largest page handed to the libraries (trafilatura, htmldate): larger ones keep the
+#: project's own layers alone.
+MAX_LIBRARY_CHARS = 3_000_000
 
 
 def bounded(text: str, limit: int = MAX_FIELD_CHARS) -> str:
@@ -82,6 +86,8 @@ class ArticlePage:
         self.tz: tzinfo = get_zone(zone or default_timezone)
         self.convert_dates = zone is not None
         self.generic_used = False
+        #: Which layer gave the body (``profile``, ``trafilatura``, ``largest-block``, ``json-ld``).
+        self.body_layer = "none"
         base = base_href(self.root)
         self.base_url = (absolute_link(base, url) or url) if base is not None else url
 
@@ -202,22 +208,40 @@ class ArticlePage:
 
     @cached_property
     def raw_lines(self) -> list[str]:
-        """The body's lines before boilerplate is dropped (reporter and press are read here)."""
+        """The body's lines before boilerplate is dropped (reporter and press are read here).
+
+        The profile's body selectors first; else the reconciled main text of
+        :mod:`crawler.extract.maintext`; else JSON-LD ``articleBody``."""
         body = self.body_element
         if body is not None:
             lines = self._lines_of(body)
             if lines:
+                self.body_layer = "profile"
                 return lines
         article_body = self.metadata.article_body
         generic = self.generic_body
-        if generic is not None:
-            lines = text_lines(generic)
-            if sum(map(len, lines)) >= MIN_GENERIC_BODY:
-                self.generic_used = True
-                return lines
-        if isinstance(article_body, str) and article_body.strip():
+        ours = text_lines(generic) if generic is not None else []
+        lines, layer = main_lines(self, ours)
+        if sum(map(len, lines)) >= MIN_GENERIC_BODY:
+            self.generic_used = generic is not None
+            self.body_layer = layer
+            return lines
+        if article_body:
+            self.body_layer = "json-ld"
             return [line for line in map(normalize_line, article_body.splitlines()) if line]
         return []
+
+    @cached_property
+    def library_tree(self) -> Any | None:
+        """The page as an ``lxml.html`` tree for trafilatura and htmldate (None when no source)."""
+        if self.html is None or len(self.html.text) > MAX_LIBRARY_CHARS:
+            return None
+        return parse_library_tree(self.html.text)
+
+    @cached_property
+    def visible_text(self) -> str:
+        """The page's visible text on one line (what a reader sees, for containment tests)."""
+        return " ".join(self.page_lines)
 
     def _lines_of(self, body: Any) -> list[str]:
         br = " " if self.profile.paragraph_br == "space" else "\n"

@@ -1,21 +1,36 @@
 """How the publication date is chosen when the profile's selectors give none.
 
-Layers, first hit wins: ``<meta>`` (``article:published_time`` and kin); JSON-LD
-``datePublished``; ``itemprop=datePublished`` and ``<time datetime>``; board chrome
-printed as text (``작성일 10-15``); a labelled date in the page's text
-(``작성일``, ``입력``, ``Posted on``). Reading a date string is :mod:`crawler.extract.dates`.
+Candidates, each with its time of day: the page's structured metadata (JSON-LD
+``datePublished``, ``article:published_time`` and kin: :mod:`crawler.extract.metadata`);
+``itemprop=datePublished`` and ``<time datetime>``; board chrome printed as text
+(``작성일 10-15``); a labelled date in the page's text (``작성일``, ``입력``, ``Posted on``).
+
+The day is then checked against ``htmldate``, the library that weighs every date a page
+holds (metadata, markup, URL, text) to find the original publication date. Measured on
+the 488 pages of the dev set: htmldate alone gave the right day on 87.1% of pages, the
+first of these candidates on 68.6%; where both answered and disagreed (28 pages),
+htmldate was right on 20 and the candidates on 7. So: the first candidate that falls on
+htmldate's day wins (it keeps its time and zone); when none does, htmldate's day at
+midnight in the site's zone; when htmldate finds nothing, the first candidate.
+
+Reading a date string is :mod:`crawler.extract.dates`.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime
 from typing import TYPE_CHECKING
+
+from htmldate import find_date
 
 from crawler.extract.title import board_header
 
 if TYPE_CHECKING:
     from crawler.extract.page import ArticlePage
+
+logger = logging.getLogger(__name__)
 
 _LABELLED_DATE_RE = re.compile(
     r"(?:작성일(?:시|자)?|등록일(?:시|자)?|게시일|입력|기사입력|최초\s*입력|발행일|날짜|"
@@ -25,13 +40,14 @@ _LABELLED_DATE_RE = re.compile(
     re.I,
 )
 _ELEMENT_DATES = (
-    "[itemprop='datePublished']::attr(datetime)", "[itemprop='datePublished']",
-    "article time::attr(datetime)", "time[datetime]::attr(datetime)",
+    "[itemprop='datePublished']::attr(datetime)", "[itemprop='datePublished']::attr(content)",
+    "[itemprop='datePublished']", "article time::attr(datetime)", "time[datetime]::attr(datetime)",
 )
 
 
-def fallback_published(page: ArticlePage) -> tuple[datetime | None, str]:
-    """``(date, layer)``: the date from the layers every profile shares."""
+def candidates(page: ArticlePage) -> list[tuple[datetime, str]]:
+    """``(date, layer)`` of every date the shared layers read, best first (at most one per layer)."""
+    found: list[tuple[datetime, str]] = []
     metadata = page.metadata
     for layer, value in (
         (metadata.layers.get("published", "meta"), metadata.published),
@@ -39,16 +55,51 @@ def fallback_published(page: ArticlePage) -> tuple[datetime | None, str]:
     ):
         parsed = page.date(value)
         if parsed is not None:
-            return parsed, layer
+            found.append((parsed, layer))
     head = board_header(page)
     if head:
         parsed = page.date(head[1])
         if parsed is not None:
-            return parsed, "board-header"
+            found.append((parsed, "board-header"))
     for line in page.page_lines[:200]:
         match = _LABELLED_DATE_RE.search(line[:300])
         if match:
             parsed = page.date(match.group("date"))
             if parsed is not None:
-                return parsed, "labelled-text"
-    return None, "none"
+                found.append((parsed, "labelled-text"))
+                break
+    return found
+
+
+def htmldate_day(page: ArticlePage) -> str | None:
+    """``YYYY-MM-DD`` that htmldate finds for the page's original publication, or None."""
+    tree = page.library_tree
+    if tree is None:
+        return None
+    try:
+        # A tree, never a str: htmldate downloads a str that looks like a URL.
+        return find_date(
+            tree,
+            url=page.url,
+            original_date=True,
+            extensive_search=True,
+            max_date=page.fetched_at.strftime("%Y-%m-%d") if page.fetched_at else None,
+        )
+    except Exception as exc:  # a library's failure on a hostile page costs the layer, not the page
+        logger.debug("htmldate failed on %s: %s", page.url, exc)
+        return None
+
+
+def fallback_published(page: ArticlePage) -> tuple[datetime | None, str]:
+    """``(date, layer)``: the date from the layers every profile shares."""
+    found = candidates(page)
+    day = htmldate_day(page)
+    if day is None:
+        return (found[0] if found else (None, "none"))
+    for parsed, layer in found:
+        if parsed.date().isoformat() == day:
+            return parsed, layer
+    parsed = page.date(day)
+    if parsed is not None:
+        return parsed, "htmldate"
+    return (found[0] if found else (None, "none"))
