@@ -69,6 +69,19 @@ def _label_scope(anchor: Any) -> Any:
     return scope
 
 
+def _head_text(el: Any, limit: int = 4000) -> str:
+    """The first ``limit`` characters of an element's text (a shallow anchor's scope may
+    be the whole page: its text is not joined whole)."""
+    pieces: list[str] = []
+    size = 0
+    for piece in el.itertext():
+        pieces.append(piece)
+        size += len(piece)
+        if size >= limit:
+            break
+    return "".join(pieces)
+
+
 def _named_kind(anchor: Any) -> str | None:
     """The kind that the anchor's class/id, or its two nearest wrappers', name."""
     node = anchor
@@ -105,7 +118,7 @@ def labelled_links(page: ArticlePage) -> list[tuple[str, str]]:
         scope = _label_scope(anchor)
         hint = hinted.get(scope)
         if hint is None:
-            hint = hinted[scope] = has_hint("".join(scope.itertext())[:4000])
+            hint = hinted[scope] = has_hint(_head_text(scope))
         kind = quick_label("".join(anchor.itertext())) if hint else None
         if kind is None:
             label = anchor.get("aria-label") or anchor.get("title")

@@ -20,7 +20,7 @@ from parsel import Selector
 from crawler.extract.body import MIN_GENERIC_BODY, drop, generic_body
 from crawler.extract.dates import DEFAULT_TIMEZONE, get_zone, parse_date
 from crawler.extract.html import absolute_link, text_lines, text_of
-from crawler.extract.maintext import main_lines
+from crawler.extract.maintext import main_lines, profile_lines
 from crawler.extract.metadata import Metadata, read_metadata
 from crawler.extract.parse import base_href, parse_library_tree
 from crawler.extract.profiles import Profile, select
@@ -216,8 +216,9 @@ class ArticlePage:
         if body is not None:
             lines = self._lines_of(body)
             if lines:
-                self.body_layer = "profile"
-                return lines
+                lines, self.body_layer = profile_lines(self, lines)
+                if lines:
+                    return lines
         article_body = self.metadata.article_body
         generic = self.generic_body
         ours = text_lines(generic) if generic is not None else []
