@@ -31,6 +31,10 @@ def class_id(el: Any) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}"
 
 
+#: What lxml's HTML parser keeps in text but refuses when text is assigned back.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def drop(el: Any) -> None:
     """Remove ``el`` from its tree, keeping its tail text."""
     parent = el.getparent()
@@ -39,9 +43,9 @@ def drop(el: Any) -> None:
     if el.tail:
         previous = el.getprevious()
         if previous is not None:
-            previous.tail = (previous.tail or "") + el.tail
+            previous.tail = _NOT_XML.sub("", (previous.tail or "") + el.tail)
         else:
-            parent.text = (parent.text or "") + el.tail
+            parent.text = _NOT_XML.sub("", (parent.text or "") + el.tail)
     parent.remove(el)
 
 

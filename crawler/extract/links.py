@@ -82,15 +82,21 @@ def _head_text(el: Any, limit: int = 4000) -> str:
     return "".join(pieces)
 
 
+_NAME_HINTS = ("prev", "next", "older", "newer")
+
+
 def _named_kind(anchor: Any) -> str | None:
     """The kind that the anchor's class/id, or its two nearest wrappers', name."""
     node = anchor
     for _ in range(3):
         if node is None or not isinstance(node.tag, str):
             return None
-        kind = name_kind(class_id(node))
-        if kind is not None:
-            return kind
+        marks = f"{node.get('class') or ''} {node.get('id') or ''}".lower()
+        # Every name of labels.toml holds one of these: most anchors end here.
+        if any(hint in marks for hint in _NAME_HINTS):
+            kind = name_kind(marks)
+            if kind is not None:
+                return kind
         node = node.getparent()
     return None
 

@@ -93,7 +93,7 @@ def _objects(data: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
             yield from _objects(main, depth + 1)
 
 
-def _types(obj: dict[str, Any]) -> set[str]:
+def types_of(obj: dict[str, Any]) -> set[str]:
     kind = obj.get("@type")
     kinds = kind if isinstance(kind, list) else [kind]
     return {str(k).lower().rsplit("/", 1)[-1] for k in kinds if k}
@@ -121,7 +121,7 @@ def article_object(objects: list[dict[str, Any]]) -> dict[str, Any]:
     with a headline, else ``{}``."""
     best: tuple[int, dict[str, Any]] | None = None
     for obj in objects:
-        kinds = _types(obj)
+        kinds = types_of(obj)
         for rank, kind in enumerate(ARTICLE_TYPES):
             if kind in kinds and (best is None or rank < best[0]):
                 best = (rank, obj)
@@ -129,7 +129,7 @@ def article_object(objects: list[dict[str, Any]]) -> dict[str, Any]:
     if best is not None:
         return best[1]
     for obj in objects:
-        if _types(obj) & set(_PAGE_TYPES) and (obj.get("headline") or obj.get("datePublished")):
+        if types_of(obj) & set(_PAGE_TYPES) and (obj.get("headline") or obj.get("datePublished")):
             return obj
     return {}
 

@@ -98,7 +98,7 @@ class ArticlePage:
         scope = within if within is not None else self.root
         for query in queries:
             for node in select(scope, query, self.html):
-                value = normalize_line(bounded(node)) if isinstance(node, str) else text_of(node)
+                value = normalize_line(bounded(node)) if isinstance(node, str) else bounded(text_of(node))
                 if value:
                     return value
         return None

@@ -9,8 +9,9 @@ The day is then checked against ``htmldate``, the library that weighs every date
 holds (metadata, markup, URL, text) to find the original publication date. Measured on
 the 488 pages of the dev set: htmldate alone gave the right day on 87.1% of pages, the
 first of these candidates on 68.6%; where both answered and disagreed (28 pages),
-htmldate was right on 20 and the candidates on 7. So: the first candidate that falls on
-htmldate's day wins (it keeps its time and zone); when none does, htmldate's day at
+htmldate was right on 20 and the candidates on 7. So: when the first two candidates fall
+on one day, the first wins (htmldate is not asked); else the first candidate that falls
+on htmldate's day wins (it keeps its time and zone); when none does, htmldate's day at
 midnight in the site's zone; when htmldate finds nothing, the first candidate.
 
 Reading a date string is :mod:`crawler.extract.dates`.
@@ -72,34 +73,43 @@ def candidates(page: ArticlePage) -> list[tuple[datetime, str]]:
 
 
 def htmldate_day(page: ArticlePage) -> str | None:
-    """``YYYY-MM-DD`` that htmldate finds for the page's original publication, or None."""
+    """``YYYY-MM-DD`` that htmldate finds for the page's original publication, or None.
+
+    Its quick search first (markup, metadata, URL: 0.04 ms median on the dev set), its
+    extensive one (the page's text) only when that finds nothing: the extensive search
+    took 0.14 ms median but 1.7 s on one page of the 488, where the quick one answered
+    in 1.3 ms; on the dev set the two in this order are right as often as the
+    extensive search alone."""
     tree = page.library_tree
     if tree is None:
         return None
-    try:
-        # A tree, never a str: htmldate downloads a str that looks like a URL.
-        return find_date(
-            tree,
-            url=page.url,
-            original_date=True,
-            extensive_search=True,
-            max_date=page.fetched_at.strftime("%Y-%m-%d") if page.fetched_at else None,
-        )
-    except Exception as exc:  # a library's failure on a hostile page costs the layer, not the page
-        logger.debug("htmldate failed on %s: %s", page.url, exc)
-        return None
+    max_date = page.fetched_at.strftime("%Y-%m-%d") if page.fetched_at else None
+    for extensive in (False, True):
+        try:
+            # A tree, never a str: htmldate downloads a str that looks like a URL.
+            day = find_date(tree, url=page.url, original_date=True, extensive_search=extensive, max_date=max_date)
+        except Exception as exc:  # a library's failure on a hostile page costs the layer, not the page
+            logger.debug("htmldate failed on %s: %s", page.url, exc)
+            return None
+        if day:
+            return day
+    return None
 
 
 def fallback_published(page: ArticlePage) -> tuple[datetime | None, str]:
     """``(date, layer)``: the date from the layers every profile shares."""
     found = candidates(page)
+    if len(found) >= 2 and found[0][0].date() == found[1][0].date():
+        # Two layers agree: htmldate is not asked (on the dev set this skipped it on a
+        # third of the pages, and was right more often than htmldate there: 87.7% vs 87.1%).
+        return found[0]
     day = htmldate_day(page)
     if day is None:
-        return (found[0] if found else (None, "none"))
+        return found[0] if found else (None, "none")
     for parsed, layer in found:
         if parsed.date().isoformat() == day:
             return parsed, layer
-    parsed = page.date(day)
-    if parsed is not None:
-        return parsed, "htmldate"
-    return (found[0] if found else (None, "none"))
+    from_day = page.date(day)
+    if from_day is not None:
+        return from_day, "htmldate"
+    return found[0] if found else (None, "none")
