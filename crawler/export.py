@@ -67,7 +67,10 @@ def parse_since(value: str, *, now: datetime | None = None) -> datetime:
     match = _AGE_RE.match(text)
     if match:
         now = now or datetime.now(UTC)
-        return now - timedelta(seconds=float(match.group(1)) * _AGE_UNITS[match.group(2).lower()])
+        try:
+            return now - timedelta(seconds=float(match.group(1)) * _AGE_UNITS[match.group(2).lower()])
+        except OverflowError:  # 99999999d reaches back past the year 1
+            raise ExportError(f"--since {value!r}: the age reaches back before the year 1") from None
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:

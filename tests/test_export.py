@@ -194,3 +194,22 @@ def test_a_reader_that_stops_early_ends_the_export_quietly(crawler_env: dict[str
     assert proc.wait(timeout=60) == 0
     assert json.loads(first)["site"] == "big.test"
     assert "Traceback" not in err and "rollback" not in err
+
+
+def test_an_age_out_of_range_is_a_bad_value() -> None:
+    with pytest.raises(ExportError, match="--since '99999999d'"):
+        parse_since("99999999d")
+    with pytest.raises(ExportError, match=r"--since '9+w'"):
+        parse_since("9" * 400 + "w")
+
+
+def test_command_refuses_an_age_out_of_range(crawler_env: dict[str, str]) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "export", "--since", "99999999d"],
+        env=crawler_env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "crawler export: --since '99999999d': the age reaches back before the year 1"
+    ]
+    assert proc.stdout == ""

@@ -82,9 +82,10 @@ _DAY_MONTH_RE = re.compile(
 )
 # A month's name before the day: June 21, 2018; Jun 21st, 2018; Sept. 5; 2025 October 15.
 _MONTH_DAY_RE = re.compile(
-    r"(?:(?<![\d.])(?P<y0>\d{4})[\s,./-]*)?(?<!" + _LETTER + r")(?P<mon>" + _LETTER + r"{3,10})(?!" + _LETTER + r")\.?\s*"
+    r"(?<!" + _LETTER + r")(?P<mon>" + _LETTER + r"{3,10})(?!" + _LETTER + r")\.?\s*"
     r"(?P<d>\d{1,2})(?!\d)(?:st|nd|rd|th)?(?:\s*,?\s*(?P<y>\d{4})(?!\d))?" + _TIME
 )
+_YEAR_BEFORE_RE = re.compile(r"(?<![\d.])(\d{4})[\s,./-]*$")
 _MD_RE = re.compile(
     r"(?<![\d.\-/])(?P<m>\d{1,2})\s*(?:[.\-/]|월|月)\s*(?P<d>\d{1,2})(?![\d]|[.\-/]\d)\s*[.일日]?"
     + _TIME
@@ -99,18 +100,20 @@ _CLOCK_RE = re.compile(
 )
 # "3시간 전", "3 hours ago", "an hour ago", "3時間前", "3 ore fa".
 _AGO_RE = re.compile(
-    r"(?:(?<![\d.,])(?P<n>\d{1,12})|(?<!" + _LETTER + r")(?P<one>an?|one|un|una|uno))\s*"
+    r"(?:(?<![\d.,])(?P<n>\d{1,12}(?:[.,]\d{1,2}(?!\d))?)|(?<!" + _LETTER + r")(?P<one>an?|one|un|una|uno))\s*"
     r"(?P<unit>" + _LETTER + r"{1,12}?)\s*(?:전|前|以前|(?:ago|fa)(?!" + _LETTER + r"))",
     re.IGNORECASE,
 )
 # "vor 3 Stunden", "il y a 3 heures", "hace 3 horas", "há 3 horas".
 _BEFORE_RE = re.compile(
     r"(?<!" + _LETTER + r")(?:vor|il\s+y\s+a|hace|há)\s+"
-    r"(?:(?P<n>\d{1,12})|(?P<one>eine[mnr]?|une?|una?|um|uma))\s*(?P<unit>" + _LETTER + r"{1,12})",
+    r"(?:(?P<n>\d{1,12}(?:[.,]\d{1,2}(?!\d))?)|(?P<one>eine[mnr]?|une?|una?|um|uma))\s*"
+    r"(?P<unit>" + _LETTER + r"{1,12})",
     re.IGNORECASE,
 )
 _DIGIT_RE = re.compile(r"\d")
 _ASCII_LETTER_RE = re.compile(r"[A-Za-z]")  # every month's name, and vor / il y a / hace / há, hold one
+_ANY_LETTER_RE = re.compile(_LETTER)  # relative dates and day words hold one
 _RFC2822_RE = re.compile(r"^[A-Za-z]{3},?\s+\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}")
 
 
@@ -235,51 +238,58 @@ def _without_year(groups: dict[str, str | None], now: datetime, zone: tzinfo) ->
     return None
 
 
-def _day_month_year(text: str) -> tuple[dict[str, str | None], int] | None:
-    """The first date written with a month's name, its groups (``m`` the month's number)
-    and where it starts."""
-    found: tuple[dict[str, str | None], int] | None = None
+def _day_month_year(text: str) -> tuple[dict[str, str | None], tuple[int, int]] | None:
+    """The first date written with a month's name: its groups (``m`` the month's number)
+    and span."""
+    found: tuple[dict[str, str | None], tuple[int, int]] | None = None
     for pattern in (_DAY_MONTH_RE, _MONTH_DAY_RE):
         for match in pattern.finditer(text):
             month = _MONTHS.get(match.group("mon").lower())
             if month is not None:
-                if found is None or match.start() < found[1]:
+                if found is None or match.start() < found[1][0]:
                     groups = match.groupdict()
                     groups["m"] = str(month)
-                    groups["y"] = groups["y"] or groups.get("y0")
-                    found = (groups, match.start())
+                    if not groups["y"] and pattern is _MONTH_DAY_RE:  # 2025 October 15
+                        year = _YEAR_BEFORE_RE.search(text, 0, match.start())
+                        groups["y"] = year.group(1) if year else None
+                    found = (groups, match.span())
                 break
     return found
 
 
-def _day_month(text: str) -> tuple[dict[str, str | None], int] | None:
+def _day_month(text: str) -> tuple[dict[str, str | None], int, tuple[int, int]] | None:
     match = _DMY_RE.search(text)
     if match is None:
         return None
     groups = match.groupdict()
     first, second = (groups["b"], groups["a"]) if groups["sep"] == "/" else (groups["a"], groups["b"])
     groups["d"], groups["m"] = first, second
-    return groups, int(groups["y"] or 0)
+    return groups, int(groups["y"] or 0), match.span()
 
 
-def _relative(text: str, now: datetime) -> tuple[bool, datetime | None]:
-    """``(matched, date)`` of a relative date; matched with None when it reaches further
-    back than :data:`MAX_RELATIVE_AGE`."""
+def _ago(text: str, now: datetime) -> tuple[bool, datetime | None]:
+    """``(matched, date)`` of a count of units back (``3시간 전``, ``vor 3 Stunden``);
+    matched with None when it reaches further back than :data:`MAX_RELATIVE_AGE`."""
     latin = _ASCII_LETTER_RE.search(text) is not None
     for pattern in (_AGO_RE, _BEFORE_RE) if latin else (_AGO_RE,):
         for match in pattern.finditer(text):
             seconds = _UNIT_SECONDS.get(match.group("unit").lower())
             if seconds is None:
                 continue
-            count = int(match.group("n")) if match.group("n") else 1
+            count = float(match.group("n").replace(",", ".")) if match.group("n") else 1.0
             if count * seconds > MAX_RELATIVE_AGE.total_seconds():
                 return True, None
             return True, now - timedelta(seconds=count * seconds)
+    return False, None
+
+
+def _day_word(text: str, now: datetime) -> datetime | None:
+    """A word naming a day (``어제``, ``today``, ``hier``), with the time printed after it."""
     if _NOW_WORDS_RE.search(text):
-        return True, now.replace(microsecond=0)
+        return now.replace(microsecond=0)
     match = _DAY_WORDS_RE.search(text)
     if match is None:
-        return False, None
+        return None
     days = _DAY_WORDS[match.group(0).lower()]
     day = (now - timedelta(days=days)).date()
     clock = _CLOCK_RE.search(text, match.end())
@@ -288,10 +298,10 @@ def _relative(text: str, now: datetime) -> tuple[bool, datetime | None]:
         groups["m"], groups["d"] = str(day.month), str(day.day)
         at = _build(day.year, groups, now.tzinfo or UTC)
         if at is not None:
-            return True, at
+            return at
     if days == 0:
-        return True, now.replace(microsecond=0)
-    return True, datetime(day.year, day.month, day.day, tzinfo=now.tzinfo)
+        return now.replace(microsecond=0)
+    return datetime(day.year, day.month, day.day, tzinfo=now.tzinfo)
 
 
 def parse_date(
@@ -312,7 +322,7 @@ def parse_date(
     Never raises for any ``text``: what is not a date (or not one ``datetime`` can
     hold) is None.
     """
-    if not text:
+    if not text or not isinstance(text, str):  # a JSON-LD value may be a number or a list
         return None
     text = text[: MAX_DATE_CHARS * 4].strip()[:MAX_DATE_CHARS]
     if not text:
@@ -324,13 +334,19 @@ def parse_date(
         return None
 
 
+def _blank(text: str, start: int, end: int) -> str:
+    """``text`` with a date that is no date (2025-13-45, year 9999 moved past 9999) blanked,
+    so that the readers after do not read a part of it (its 12-31 without the year)."""
+    return text[:start] + " " * (end - start) + text[end:]
+
+
 def _parse(text: str, now: datetime | None, zone: tzinfo, slow: bool, convert: bool) -> datetime | None:
     match = _ISO_RE.search(text)
     if match:
         groups = match.groupdict()
         return _build(int(groups["y"] or 0), groups, zone, convert)
-    match = _YMD_RE.search(text)
-    if match:
+    scan = text
+    for match in _YMD_RE.finditer(text):
         groups = match.groupdict()
         year = int(groups["y"] or 0)
         if year < 100:
@@ -338,15 +354,17 @@ def _parse(text: str, now: datetime | None, zone: tzinfo, slow: bool, convert: b
         result = _build(year, groups, zone, convert)
         if result is not None:
             return result
-    numeric = _day_month(text)
+        scan = _blank(scan, *match.span())
+    numeric = _day_month(scan)
     if numeric is not None:
-        groups, year = numeric
+        groups, year, span = numeric
         result = _build(year, groups, zone, convert)
         if result is None:  # 21/06/2018, 06-21-2018: the other order
             groups["d"], groups["m"] = groups["m"], groups["d"]
             result = _build(year, groups, zone, convert)
         if result is not None:
             return result
+        scan = _blank(scan, *span)
     if _RFC2822_RE.match(text):
         try:
             parsed = parsedate_to_datetime(text)
@@ -357,21 +375,27 @@ def _parse(text: str, now: datetime | None, zone: tzinfo, slow: bool, convert: b
                 parsed = parsed.replace(tzinfo=UTC)
             return parsed.astimezone(zone) if convert else parsed
     current = _now_in(now, zone)
-    named = _day_month_year(text) if _ASCII_LETTER_RE.search(text) else None
+    named = _day_month_year(scan) if _ASCII_LETTER_RE.search(scan) else None
     if named is not None:
-        groups = named[0]
+        groups, span = named
         if groups["y"]:
             result = _build(int(groups["y"]), groups, zone, convert)
         else:
             result = _without_year(groups, current, zone)
         if result is not None:
             return result
-    match = _MD_RE.search(text)
+        scan = _blank(scan, *span)
+    words = _ANY_LETTER_RE.search(scan) is not None
+    if words:
+        matched, result = _ago(scan, current)  # before 10.15: "1.5 hours ago" is not January 5
+        if matched:
+            return result
+    match = _MD_RE.search(scan)
     if match:
         result = _without_year(match.groupdict(), current, zone)
         if result is not None:
             return result
-    match = _TIME_ONLY_RE.match(text)
+    match = _TIME_ONLY_RE.match(scan)
     if match:
         groups = match.groupdict()
         groups["m"], groups["d"] = str(current.month), str(current.day)
@@ -380,8 +404,8 @@ def _parse(text: str, now: datetime | None, zone: tzinfo, slow: bool, convert: b
             result -= timedelta(days=1)
         if result is not None:
             return result
-    matched, result = _relative(text, current)
-    if matched:
+    result = _day_word(scan, current) if words else None
+    if result is not None:
         return result
     if slow and _DIGIT_RE.search(text):
         return _dateparser(text, current, zone, convert)
