@@ -19,6 +19,11 @@ from crawler.frontier.keys import (
 )
 from crawler.urls import is_http_url, site_of
 
+#: Request meta key marking a list page reached by a list's pagination (its next list
+#: page): the spider reads it as a list (article links, next list pages) though it is no
+#: seed. On such a request ``META_PAGES`` counts the list pages before it.
+META_LIST_PAGE = "chain_list_page"
+
 
 @dataclass(frozen=True)
 class WalkPolicy:
@@ -148,4 +153,45 @@ def follow_requests(
             child[META_PROFILE] = meta[META_PROFILE]
         priority = policy.next_bonus if side == "next" else 0
         out.append(Request(link, meta=child, priority=priority))
+    return out
+
+
+def next_list_requests(
+    meta: dict[str, Any],
+    page_url: str,
+    links: list[str],
+    policy: WalkPolicy,
+) -> list[Request]:
+    """The requests of the next list pages (``links``) of a list page reached with
+    ``meta``: list pages themselves (:data:`META_LIST_PAGE`), one page further from the
+    seed list than this one, on the page's site only, while the walk has pages left:
+    ``max pages`` bounds the list pages of a seed as it bounds each walk direction (the
+    seed list is the first). Their articles start walks in the seed's direction.
+
+    They pass the seen set (``dont_filter``), as seeds do: the canonical form of a URL
+    drops its ``page`` parameter, so every page of a list has the list's fingerprint,
+    which its seed already holds. What ends the walk is the list's last page (it names
+    no next page), or ``max pages``."""
+    pages = int(meta.get(META_PAGES, 0)) + 1  # list pages so far, this one included
+    max_pages = int(meta.get(META_MAX_PAGES, 0) or 0)
+    if max_pages and pages >= max_pages:
+        return []
+    seed = meta.get(META_SEED) or page_url
+    direction = meta.get(META_DIRECTION) or policy.direction
+    out: list[Request] = []
+    for link in links:
+        if not same_site(link, page_url) or link == page_url:
+            continue
+        child: dict[str, Any] = {
+            META_SEED: seed,
+            META_DIRECTION: direction,
+            META_PAGES: pages,
+            META_LIST_PAGE: True,
+        }
+        if max_pages:
+            child[META_MAX_PAGES] = max_pages
+        if META_PROFILE in meta:
+            child[META_PROFILE] = meta[META_PROFILE]
+        # After the articles of the list page before it (seed_priority - 1).
+        out.append(Request(link, meta=child, priority=policy.seed_priority - 2, dont_filter=True))
     return out

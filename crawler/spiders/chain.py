@@ -3,10 +3,13 @@
 Seeds come from the Redis frontier (``crawler enqueue``), or from the ``seeds`` spider
 argument (``scrapy crawl chain -a seeds=URL,URL``). A seed is an article page or a
 list page (a board or section list): from a list page the spider takes the article
-links; from an article it follows the previous and next links, both by default, or
-the one the walk's direction names (a link reached going ``prev`` continues ``prev``).
-Off-site links end a walk; cycles and links back to seen pages end it too (the
-frontier's seen set drops them); ``max pages`` bounds each direction.
+links, and follows the list's next list pages (the board list's ``?page=2``, for
+profiles that name them with ``list_pages``) as list pages; from an article it follows
+the previous and next links, both by default, or the one the walk's direction names (a
+link reached going ``prev`` continues ``prev``). An article with neither link ends its
+walk there, and the spider says so (one INFO line, ``chain/no_links``). Off-site links
+end a walk; cycles and links back to seen pages end it too (the frontier's seen set
+drops them); ``max pages`` bounds each direction, and the list pages of a seed list.
 
 The spider routes and follows, nothing more: extraction is :mod:`crawler.extract`,
 storage the item pipelines, dedup, leases and idling the scheduler
@@ -27,7 +30,8 @@ from twisted.internet.error import ConnectionRefusedError as TxConnectionRefused
 from twisted.internet.error import DNSLookupError
 from twisted.internet.error import TimeoutError as TxTimeoutError
 
-from crawler.extract import NoArticleError, extract_article, extract_list_links
+from crawler.extract import NoArticleError, extract_article
+from crawler.extract.listing import ListPage, extract_list
 from crawler.frontier.keys import (
     META_DIRECTION,
     META_IS_SEED,
@@ -35,7 +39,14 @@ from crawler.frontier.keys import (
     META_PROFILE,
     META_SEED,
 )
-from crawler.frontier.walk import WalkPolicy, follow_requests, seed_request, start_request
+from crawler.frontier.walk import (
+    META_LIST_PAGE,
+    WalkPolicy,
+    follow_requests,
+    next_list_requests,
+    seed_request,
+    start_request,
+)
 
 if TYPE_CHECKING:
     from typing import Self
@@ -139,6 +150,11 @@ class ChainSpider(scrapy.Spider):
             yield from self._list_or_nothing(response, exc)
             return
         item.seed_url = meta.get(META_SEED) or response.url
+        if not item.prev_url and not item.next_url:
+            # The walk ends here whatever its direction (a theme that prints no post
+            # navigation, a board skin without 이전글/다음글): say so once.
+            self.crawler.stats.inc_value("chain/no_links")
+            logger.info("no previous/next links found on %s", response.url)
         # Links first: they reach the frontier at once, while the item waits for its
         # batch to commit (outputs are processed one by one: CONCURRENT_ITEMS = 1).
         yield from follow_requests(meta, response.url, item.prev_url, item.next_url, self.policy)
@@ -160,24 +176,28 @@ class ChainSpider(scrapy.Spider):
         logger.log(level, "fetch failed %s: %s: %s", url, kind, message[:300])
 
     def _list_or_nothing(self, response: Response, exc: NoArticleError) -> Iterator[Any]:
+        """A page without an article: when it is a seed, or a list page reached by a
+        list's pagination, its article links start walks and its next list pages are
+        followed as list pages; otherwise (or when it lists nothing) it is counted."""
         meta = response.meta
-        links: list[str] = []
-        if meta.get(META_IS_SEED) or META_SEED not in meta:
-            links = extract_list_links(
+        listing = ListPage([], [])
+        if meta.get(META_IS_SEED) or META_SEED not in meta or meta.get(META_LIST_PAGE):
+            listing = extract_list(
                 response.body,
                 response.url,
                 headers={"Content-Type": response.headers.get("Content-Type") or b""},
                 profile=meta.get(META_PROFILE),
                 profiles_dir=self.profiles_dir,
             )
-        if not links:
+        if not listing.links and not listing.pages:
             self.crawler.stats.inc_value("chain/no_article")
             logger.info("no article at %s: %s", response.url, exc)
             return
-        self.crawler.stats.inc_value("chain/list_pages")
-        self.crawler.stats.inc_value("chain/list_links", len(links))
+        stats = self.crawler.stats
+        stats.inc_value("chain/list_pages")
+        stats.inc_value("chain/list_links", len(listing.links))
         seed = meta.get(META_SEED) or response.url
-        for url in links:
+        for url in listing.links:
             yield start_request(
                 url,
                 seed,
@@ -186,3 +206,7 @@ class ChainSpider(scrapy.Spider):
                 max_pages=int(meta.get(META_MAX_PAGES, 0) or 0),
                 profile=meta.get(META_PROFILE),
             )
+        next_pages = next_list_requests(meta, response.url, listing.pages, self.policy)
+        if next_pages:
+            stats.inc_value("chain/list_next_pages", len(next_pages))
+        yield from next_pages
