@@ -34,7 +34,8 @@ from crawler.extract.press import fallback_source, profile_source, site_from_tit
 from crawler.extract.profiles import load, resolve
 from crawler.extract.published import fallback_published
 from crawler.extract.query import Source
-from crawler.extract.title import fallback_title
+from crawler.extract.title import fallback_title, refine_title
+from crawler.extract.title import gather as gather_titles
 from crawler.items import ArticleItem
 from crawler.text import content_hash, is_board_chrome
 from crawler.urls import canonicalize_url, site_of
@@ -78,6 +79,7 @@ def _links_anyway(page: ArticlePage) -> dict[str, str | None]:
 
 def to_item(page: ArticlePage) -> ArticleItem:
     """The item of ``page``; :class:`NoArticleError` when it has no article body."""
+    gather_titles(page)  # before the body is found: finding it drops headers from the tree
     listing = list_page_reason(page)
     if listing:
         raise NoArticleError(page.url, listing)
@@ -104,6 +106,7 @@ def to_item(page: ArticlePage) -> ArticleItem:
         before = dict(fields)
         hook(page, fields)
         provenance.update({name: "hook" for name, value in fields.items() if value and value != before[name]})
+    fields["title"], provenance["title"] = refine_title(page, fields["title"], provenance.get("title", "none"))
     if not fields["title"]:
         fields["title"], provenance["title"] = fallback_title(page)
     if fields["title"] and is_board_chrome(fields["title"]):

@@ -86,6 +86,8 @@ class ArticlePage:
         self.tz: tzinfo = get_zone(zone or default_timezone)
         self.convert_dates = zone is not None
         self.generic_used = False
+        #: What field modules read once per page and keep (by module).
+        self.memo: dict[str, Any] = {}
         #: Which layer gave the body (``profile``, ``trafilatura``, ``largest-block``, ``json-ld``).
         self.body_layer = "none"
         base = base_href(self.root)
