@@ -40,14 +40,26 @@ def test_id_first_css_uses_the_id_table() -> None:
     compiled = compile_query("#bo_v_info .if_date, div#x > p")
     assert compiled.document.path.startswith("id('bo_v_info')/descendant::")
     assert "id('x')[self::div]/p" in compiled.document.path
-    assert compiled.needs == (("bo_v_info", "if_date"), ("x",))
+    assert compiled.needs == ((("word", "bo_v_info"), ("word", "if_date")), (("word", "x"),))
 
 
 def test_needs_ignore_negations_and_alternatives() -> None:
     assert compile_query("xpath://div[not(contains(@class, 'ad'))]").needs == ()
     assert compile_query("xpath://*[@id='a'] | //*[@id='b']").needs == ()
-    assert compile_query("meta[property='og:title']::attr(content)").needs == (("og:title",),)
+    assert compile_query("meta[property='og:title']::attr(content)").needs == ((("text", "og:title"),),)
     assert compile_query("h1").needs == ()
+
+
+def test_class_and_id_needs_are_answered_from_the_tree() -> None:
+    html = '<html><body><div id="bo_v" class="a  b"><p class="if_date">x</p></div><!-- no_such --></body></html>'
+    root = parse_html(html).root
+    source = Source(html, root)
+    assert source.has_word("bo_v") and source.has_word("b") and source.has_word("if_date")
+    assert not source.has_word("no_such")  # in the source text, on no element
+    assert not source.has_word("bo")  # a part of a word is not the word
+    assert compile_query("#bo_v .if_date")(root, source)
+    assert not compile_query(".no_such")(root, source)
+    assert Source(html).has_word("no_such")  # without a tree: the substring test
 
 
 def test_split_branches_keeps_commas_in_brackets() -> None:

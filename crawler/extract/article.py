@@ -215,7 +215,7 @@ def page_of(
 ) -> ArticlePage:
     """The page object of a parsed page, its profile matched (or named)."""
     registry = load(profiles_dir or None)
-    source = Source(text)
+    source = Source(text, selector.root)
     chosen = resolve(registry, url, selector, profile, source)
     return ArticlePage(selector, url, chosen, fetched_at=fetched_at, default_timezone=default_timezone, source=source)
 

@@ -85,18 +85,24 @@ def _head_text(el: Any, limit: int = 4000) -> str:
 _NAME_HINTS = ("prev", "next", "older", "newer")
 
 
-def _named_kind(anchor: Any) -> str | None:
-    """The kind that the anchor's class/id, or its two nearest wrappers', name."""
+def _named_kind(anchor: Any, seen: dict[Any, str | None]) -> str | None:
+    """The kind that the anchor's class/id, or its two nearest wrappers', name (``seen``
+    keeps each element's answer: anchors of one list share their wrappers)."""
     node = anchor
     for _ in range(3):
         if node is None or not isinstance(node.tag, str):
             return None
-        marks = f"{node.get('class') or ''} {node.get('id') or ''}".lower()
-        # Every name of labels.toml holds one of these: most anchors end here.
-        if any(hint in marks for hint in _NAME_HINTS):
-            kind = name_kind(marks)
-            if kind is not None:
-                return kind
+        if node in seen:
+            kind = seen[node]
+        else:
+            kind = None
+            marks = f"{node.get('class') or ''} {node.get('id') or ''}".lower()
+            # Every name of labels.toml holds one of these: most elements end here.
+            if any(hint in marks for hint in _NAME_HINTS):
+                kind = name_kind(marks)
+            seen[node] = kind
+        if kind is not None:
+            return kind
         node = node.getparent()
     return None
 
@@ -117,6 +123,7 @@ def labelled_links(page: ArticlePage) -> list[tuple[str, str]]:
     # anchor of reading them is skipped (a board page has a couple of hundred
     # anchors, most under a few menu or sidebar lists).
     hinted: dict[Any, bool] = {}
+    named: dict[Any, str | None] = {}
     for anchor in page.root.iter("a"):
         href = anchor.get("href")
         if not href:
@@ -132,11 +139,11 @@ def labelled_links(page: ArticlePage) -> list[tuple[str, str]]:
                 for img in anchor.iter("img"):
                     label = img.get("alt")
                     break
-            kind = label_kind(label) if label and len(label) <= 80 else None
+            kind = label_kind(label) if label and len(label) <= 80 and has_hint(label) else None
         if kind is None and hint:
             kind = _label_before(anchor)
         if kind is None:
-            kind = _named_kind(anchor)
+            kind = _named_kind(anchor, named)
         if kind is None:
             continue
         link = absolute_link(href, page.base_url)
