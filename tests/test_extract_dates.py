@@ -332,3 +332,9 @@ def test_long_digit_soup_is_cut(text: str) -> None:
 def test_not_a_string_is_none() -> None:
     for value in (20251015, ["2025-10-15"], {"@value": "2025-10-15"}, b"2025-10-15"):
         assert parse_date(value, now=NOW) is None  # type: ignore[arg-type]
+
+
+def test_asctime_keeps_its_year_after_the_time() -> None:
+    # C's ctime format, as some CMSs print itemprop=datePublished
+    got = parse_date("Fri Feb 18 10:27:24 2022", now=datetime(2026, 12, 1, tzinfo=UTC), tz="Europe/Berlin")
+    assert got is not None and got.isoformat() == "2022-02-18T10:27:24+01:00"

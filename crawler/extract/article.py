@@ -113,6 +113,8 @@ def to_item(page: ArticlePage) -> ArticleItem:
         fields["title"] = None  # a board's section heading ("페이지 정보"), not a title
     if fields["published_at"] is None:
         fields["published_at"], provenance["published_at"] = fallback_published(page)
+    elif provenance.get("published_at") == "profile" and page.profile.reconcile:
+        fields["published_at"], provenance["published_at"] = fallback_published(page, fields["published_at"])
     if not fields["author"]:
         fields["author"], provenance["author"] = fallback_author(page)
     if not fields["source"]:

@@ -86,6 +86,8 @@ _MONTH_DAY_RE = re.compile(
     r"(?P<d>\d{1,2})(?!\d)(?:st|nd|rd|th)?(?:\s*,?\s*(?P<y>\d{4})(?!\d))?" + _TIME
 )
 _YEAR_BEFORE_RE = re.compile(r"(?<![\d.])(\d{4})[\s,./-]*$")
+# The year after the time, as C's asctime and ctime write it: Fri Feb 18 10:27:24 2022.
+_YEAR_AFTER_RE = re.compile(r"(?:(?<=\s)|\s+)(?:[A-Z]{3,4}\s+)?(\d{4})(?!\d)")
 _MD_RE = re.compile(
     r"(?<![\d.\-/])(?P<m>\d{1,2})\s*(?:[.\-/]|월|月)\s*(?P<d>\d{1,2})(?![\d]|[.\-/]\d)\s*[.일日]?"
     + _TIME
@@ -251,6 +253,8 @@ def _day_month_year(text: str) -> tuple[dict[str, str | None], tuple[int, int]] 
                     groups["m"] = str(month)
                     if not groups["y"] and pattern is _MONTH_DAY_RE:  # 2025 October 15
                         year = _YEAR_BEFORE_RE.search(text, 0, match.start())
+                        if year is None and groups.get("H"):
+                            year = _YEAR_AFTER_RE.match(text, match.end())
                         groups["y"] = year.group(1) if year else None
                     found = (groups, match.span())
                 break

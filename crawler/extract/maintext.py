@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 TEASERS_FILE = Path(__file__).with_name("teasers.toml")
 #: trafilatura's text is kept when it holds at least this share of the largest block's.
 MIN_SHARE = 0.2
-#: A profile's body (of a profile with ``reconcile_body``) gives way to trafilatura's
+#: A profile's body (of a profile with ``reconcile``) gives way to trafilatura's
 #: text when that holds at least this share of it. Measured on the dev set's 127 pages
 #: whose body the ``wordpress`` profile (matched by markup) gave: its ``.entry-content``
 #: 0.931 snippet F1 (share bars and related posts inside), reconciled 0.967.
@@ -138,7 +138,7 @@ def profile_lines(page: ArticlePage, lines: list[str]) -> tuple[list[str], str]:
     """``(lines, layer)``: the body the profile's selectors found, reconciled with
     trafilatura's when the profile asks for it, teaser sections trimmed."""
     layer = "profile"
-    if page.profile.reconcile_body:
+    if page.profile.reconcile:
         theirs = trafilatura_lines(page)
         if theirs and sum(map(len, theirs)) >= PROFILE_SHARE * sum(map(len, lines)):
             lines, layer = theirs, "trafilatura"

@@ -18,9 +18,10 @@ is already known replaces the bundled profile of that name. Keys (all optional b
     fallback_links = true         # look for rel/label prev/next links when selectors find none
     fallback_links_on_domains = true  # ... also on the profile's own domains
     prefer_body_credits = false   # reporter/press credited in the body win over author/source selectors
-    reconcile_body = false        # the body selectors mark a region (a CMS's, not one site's): the
-                                  # reconciled main text (crawler.extract.maintext) wins when it
-                                  # holds enough of it
+    reconcile = false             # the selectors are a CMS's, not one site's: the body they find
+                                  # gives way to the reconciled main text (crawler.extract.maintext)
+                                  # when it holds enough of it, and their date is checked like the
+                                  # shared layers' (crawler.extract.published)
 
     [select]
     title = ["#bo_v_title .bo_v_tit"]   # first selector yielding text wins
@@ -86,7 +87,7 @@ class Profile:
     fallback_links: bool = True
     fallback_links_on_domains: bool = True
     prefer_body_credits: bool = False
-    reconcile_body: bool = False
+    reconcile: bool = False
     paragraph_br: str = "newline"
     title: tuple[str, ...] = ()
     body: tuple[str, ...] = ()
@@ -147,7 +148,7 @@ def profile_from_dict(data: dict[str, Any], where: str = "<profile>") -> Profile
         fallback_links=bool(data.get("fallback_links", True)),
         fallback_links_on_domains=bool(data.get("fallback_links_on_domains", True)),
         prefer_body_credits=bool(data.get("prefer_body_credits", False)),
-        reconcile_body=bool(data.get("reconcile_body", False)),
+        reconcile=bool(data.get("reconcile", False)),
         paragraph_br=br,
         path=where,
         **kwargs,
