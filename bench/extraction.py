@@ -379,6 +379,61 @@ RULES = "\n".join([
 ])
 
 
+LAYERS = """## How each field is chosen
+
+Every field is read in layers, first hit wins, each layer in its own module of
+`crawler/extract/` (the provenance table below counts which layer gave each field):
+
+1. **the site profile** (`profiles/*.toml`, `page.py`): its selectors, then its code hook
+   (`hooks.py`). A profile whose selectors are a CMS's rather than one site's
+   (`reconcile = true`: WordPress) has its body and date held to the shared layers.
+2. **structured metadata** (`metadata.py`): JSON-LD in every shape (`@graph`, arrays,
+   `@id`-referenced authors, article types before `WebPage`), OpenGraph and `article:*`,
+   Dublin Core, Parse.ly, `citation_*`, `byl`, `sailthru.*`.
+3. **per field**:
+   - title (`title.py`): candidates from the metadata and `<title>`, the site's name cut off
+     (`og:site_name`, publisher, host, home link), headings held to them by agreement;
+   - date (`published.py`): metadata, `itemprop`/`<time>`, board chrome, labelled text;
+     when the first two disagree, htmldate's day decides; a date in the URL's path decides
+     before either;
+   - author (`author.py`): metadata, then bylines in markup (`rel=author`, `itemprop`,
+     `.byline`, labels in several languages, `bylines.toml`), then the body's reporter line;
+   - source (`press.py`): publisher, the body's press credit, `og:site_name`, copyright line;
+   - previous/next (`links.py`): `rel`, class names and labels in nine languages (`labels.toml`);
+   - body (`maintext.py`, `body.py`): trafilatura's text reconciled with the largest text
+     block, teaser sections cut (`teasers.toml`), the shown lead restored.
+4. **article or list** (`listing.py`): a page is a list only by a profile's list markers, or
+   by three list links on a page that does not read as an article.
+
+## Libraries, and why each was chosen
+
+Measured on this dev set, same machine, one run each (snippet F1; CPU ms per page, median):
+
+| body candidate | F1 | ms |
+|---|---:|---:|
+| largest text block (ours, before) | 0.834 | 2 |
+| trafilatura, `favor_precision`, `fast`, no comments, no tables | 0.927 | 7.0 |
+| trafilatura, default (with its readability/jusText fallbacks) | 0.931 | 10.2 |
+| readability-lxml | 0.885 | 11.0 |
+| resiliparse `extract_plain_text(main_content=True)` | 0.811 | 0.9 |
+| jusText (German + English stop lists) | 0.807 | 9.5 |
+| trafilatura (fast) or the largest block when trafilatura holds under a fifth of it | 0.941 | |
+| the same, teaser sections cut and the shown lead restored | 0.948 | |
+
+- **trafilatura** is the body's first candidate; readability-lxml and jusText add nothing a
+  reconciliation could use at their cost, resiliparse's precision is too low.
+- **htmldate** decides between date layers that disagree: alone it gave the right day on 87.1%
+  of the pages, the project's own layers on 68.6%; where they disagreed, htmldate was right 20
+  times out of 28.
+- **extruct** was measured and not taken: its JSON-LD reader drops every object of a page when
+  one script is not valid JSON (3 of the 488 pages), and its microdata and OpenGraph readers
+  need an `lxml.html` tree (a second parse per page); its RDFa reader cost 25 ms per page.
+  `metadata.py` reads the few dozen keys the fields need.
+- trafilatura and htmldate share one `lxml.html` parse of the page (neither changes it);
+  the project's own layers read a plain `lxml.etree` parse, which is faster to walk.
+"""
+
+
 def write_docs(summaries: Mapping[str, dict[str, Any]], n: int, when: datetime) -> None:
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     prov = provenance_table(summaries)
@@ -401,6 +456,7 @@ Run {when:%Y-%m-%d %H:%M} UTC on {machine}.
 
 {table(summaries)}
 """
+    text += "\n" + LAYERS
     if prov:
         text += f"\n{prov}\n"
     DOCS_FILE.write_text(text, encoding="utf-8")
