@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from crawler.extract import profiles
-from crawler.extract.parse import parse_html
 from crawler.extract.encoding import decode_html
+from crawler.extract.parse import parse_html
 from crawler.extract.query import QueryError, Source, compile_query, split_branches
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"

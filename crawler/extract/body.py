@@ -8,6 +8,7 @@ this module is the layer every page without one falls back to.
 from __future__ import annotations
 
 import re
+from copy import deepcopy
 from typing import Any
 
 from lxml import etree
@@ -129,11 +130,9 @@ def strip_boilerplate(el: Any) -> None:
             drop(child)
 
 
-def generic_body(root: Any) -> Any | None:
-    """The largest text block of the page, its boilerplate dropped (modifies the tree
-    under that block)."""
-    best = largest_text_block(root)
-    if best is None:
-        return None
-    strip_boilerplate(best)
-    return best
+def stripped_copy(el: Any) -> Any:
+    """A copy of ``el`` without its boilerplate (:func:`strip_boilerplate`); the page's
+    tree keeps its headers and bylines for the title and author layers."""
+    copied = deepcopy(el)
+    strip_boilerplate(copied)
+    return copied

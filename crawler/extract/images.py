@@ -19,7 +19,7 @@ def images(page: ArticlePage) -> list[Image]:
     nodes: list[Any] = []
     for query in page.profile.images:
         nodes.extend(node for node in select(page.root, query, page.html) if not isinstance(node, str))
-    root = page.body_root
+    root = page.body_view
     if root is not None:
         nodes.extend(root.iter("img"))
     for img in nodes:

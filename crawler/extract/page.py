@@ -17,7 +17,7 @@ from typing import Any
 from lxml import etree
 from parsel import Selector
 
-from crawler.extract.body import MIN_GENERIC_BODY, drop, generic_body
+from crawler.extract.body import MIN_GENERIC_BODY, drop, largest_text_block, stripped_copy
 from crawler.extract.dates import DEFAULT_TIMEZONE, get_zone, parse_date
 from crawler.extract.html import absolute_link, text_lines, text_of
 from crawler.extract.maintext import main_lines, profile_lines
@@ -205,8 +205,14 @@ class ArticlePage:
 
     @cached_property
     def generic_body(self) -> Any | None:
-        """The largest text block, when the profile's body selectors found nothing."""
-        return generic_body(self.root)
+        """The largest text block (an element of the page's tree, left as it is)."""
+        return largest_text_block(self.root)
+
+    @cached_property
+    def generic_clean(self) -> Any | None:
+        """:attr:`generic_body` without its boilerplate: a copy, read for text and images."""
+        block = self.generic_body
+        return stripped_copy(block) if block is not None else None
 
     @cached_property
     def raw_lines(self) -> list[str]:
@@ -222,7 +228,7 @@ class ArticlePage:
                 if lines:
                     return lines
         article_body = self.metadata.article_body
-        generic = self.generic_body
+        generic = self.generic_clean
         ours = text_lines(generic) if generic is not None else []
         lines, layer = main_lines(self, ours)
         if sum(map(len, lines)) >= MIN_GENERIC_BODY:
@@ -264,10 +270,20 @@ class ArticlePage:
 
     @property
     def body_root(self) -> Any | None:
-        """The element the body was read from (None when it came from JSON-LD)."""
+        """The element of the page's tree the body was read from (None when it came from
+        JSON-LD)."""
         body = self.body_element
         if body is None and self.generic_used:
             body = self.generic_body
+        return body
+
+    @property
+    def body_view(self) -> Any | None:
+        """What the body's images are read from: :attr:`body_root`, or the largest block's
+        copy without its boilerplate."""
+        body = self.body_element
+        if body is None and self.generic_used:
+            body = self.generic_clean
         return body
 
     # --- the profile layer ---------------------------------------------------------
