@@ -25,6 +25,7 @@ their lead above the body container, where extractors leave it out.
 from __future__ import annotations
 
 import logging
+import re
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -56,12 +57,16 @@ MAX_TABLE_CELL = 300
 TAIL_FROM = 0.5
 #: Longest line read as a teaser heading.
 MAX_TEASER_LINE = 80
+#: Where a longer teaser line's phrase must end, with a separator after it.
+MAX_TEASER_HEAD = 40
+_TEASER_HEAD_RE = re.compile(r"\W*([^:»>|→–—]{3,38}?)\s*[:»>|→–—]")
 
 
 class Teasers(NamedTuple):
     """The compiled teaser phrases."""
 
     end: tuple[str, ...]  # squashed phrases that open an end section
+    end_set: frozenset[str]
     line: frozenset[str]  # squashed labels dropped as whole lines
 
 
@@ -71,15 +76,21 @@ def teasers() -> Teasers:
     data = tomllib.loads(TEASERS_FILE.read_text(encoding="utf-8"))
     end = {squash(p) for phrases in data.get("end", {}).values() for p in phrases}
     line = {squash(p) for phrases in data.get("line", {}).values() for p in phrases}
-    return Teasers(end=tuple(sorted(p for p in end if p)), line=frozenset(line))
+    return Teasers(end=tuple(sorted(p for p in end if p)), end_set=frozenset(end), line=frozenset(line))
 
 
 def teaser_kind(line: str) -> str | None:
-    """``"end"`` for a line that opens an end section, ``"line"`` for an ad label, else None."""
+    """``"end"`` for a line that opens an end section, ``"line"`` for an ad label,
+    ``"teaser"`` for a longer line that is one teaser (``À lire aussi » <a title>``),
+    else None."""
+    compiled = teasers()
     if len(line) > MAX_TEASER_LINE:
+        # A teaser with its title: the phrase, a separator, the linked title.
+        match = _TEASER_HEAD_RE.match(line[:MAX_TEASER_HEAD])
+        if match and len(line) <= 3 * MAX_TEASER_LINE and squash(match.group(1)) in compiled.end_set:
+            return "teaser"
         return None
     key = squash(line)
-    compiled = teasers()
     if key in compiled.line:
         return "line"
     if key.startswith(compiled.end):
