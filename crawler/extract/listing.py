@@ -109,7 +109,7 @@ def extract_list(
     base_url = (absolute_link(base, url) or url) if base is not None else url
     return ListPage(
         _article_links(selector.root, text, url, base_url, chosen, registry),
-        _next_pages(selector.root, text, url, base_url, chosen),
+        _next_pages(selector.root, text, url, base_url, chosen, registry),
     )
 
 
@@ -179,7 +179,7 @@ def _add_hrefs(nodes: Iterable[Any], add: Callable[[str | None], None]) -> None:
                 break
 
 
-def _next_pages(root: Any, text: str, url: str, base_url: str, chosen: Profile) -> list[str]:
+def _next_pages(root: Any, text: str, url: str, base_url: str, chosen: Profile, registry: Registry) -> list[str]:
     # Compared whole (only the fragment dropped): the canonical form of a URL drops its
     # page parameter, which is all that tells one list page from the next.
     own = urldefrag(url).url
@@ -192,7 +192,9 @@ def _next_pages(root: Any, text: str, url: str, base_url: str, chosen: Profile) 
             if key != own:
                 links.setdefault(key, link)
 
-    for query in chosen.list_pages:
+    # The profile's own pager first; else the shared one (rel=next, the usual CMS pagers).
+    queries = chosen.list_pages or (registry.get(GENERIC).list_pages if chosen.name != GENERIC else ())
+    for query in queries:
         _add_hrefs(select(root, query, text), add)
         if links:
             break
