@@ -3,7 +3,9 @@
 The labels are data (nine languages, and the class/id names themes give their post
 navigation); this module only compiles them: whole-label and prefix matches of a link's
 text, a cheap hint test that tells which texts can hold a label at all, the label that
-ends the text right before a link (``관련자료 이전 <a>``), and class/id names.
+ends the text right before a link (``관련자료 이전 <a>``), and class/id names: the
+themes' names (``nav-previous``) and the bare words (``prev``, ``next``) read as a weaker
+sign.
 """
 
 from __future__ import annotations
@@ -33,9 +35,11 @@ class Labels(NamedTuple):
     whole: dict[str, str]  # squashed label -> "prev" / "next"
     prefixes: tuple[tuple[str, str], ...]  # ("previous post ", "prev"), longest first
     hints: tuple[str, ...]  # pieces (lower case) one of which every label holds
+    ascii_hints: tuple[str, ...]  # the hints an ASCII text may hold
     prefix_heads: tuple[str, ...]  # first words of the prefixes
     trailing: re.Pattern[str]  # a label ending a text
     names: dict[str, str]  # class/id word -> kind
+    weak_names: dict[str, str]  # bare class/id word ("prev", "next") -> kind
 
 
 @cache
@@ -45,14 +49,18 @@ def labels() -> Labels:
     whole: dict[str, str] = {}
     prefixes: dict[str, str] = {}
     names: dict[str, str] = {}
+    weak: dict[str, str] = {}
     for lang, table in data.items():
         for kind in ("prev", "next"):
             if lang == "names":
                 names.update((name.casefold(), kind) for name in table.get(kind, ()))
+                weak.update((name.casefold(), kind) for name in table.get(f"weak_{kind}", ()))
                 continue
             whole.update((squash(label), kind) for label in table.get(kind, ()))
             prefixes.update((squash(label) + " ", kind) for label in table.get(f"{kind}_prefixes", ()))
-    hints = tuple(sorted({h.casefold() for table in data.values() for h in table.get("hints", ())}))
+    pieces = {h.casefold() for table in data.values() for h in table.get("hints", ())}
+    # A hint holding another ("前一" holds "前") is never the only one a text holds.
+    hints = tuple(sorted(h for h in pieces if not any(o != h and o in h for o in pieces)))
     ordered = sorted(whole, key=len, reverse=True)
     trailing = re.compile(
         r"(?:^|[\s\]\)|:>»›▶▷<«‹◀◁])(" + "|".join(re.escape(w).replace(r"\ ", r"\s?") for w in ordered) + r")"
@@ -64,9 +72,11 @@ def labels() -> Labels:
         whole=whole,
         prefixes=tuple(sorted(prefixes.items(), key=lambda kv: -len(kv[0]))),
         hints=hints,
+        ascii_hints=tuple(h for h in hints if h.isascii()),
         prefix_heads=heads,
         trailing=trailing,
         names=names,
+        weak_names=weak,
     )
 
 
@@ -76,12 +86,14 @@ def label_kind(text: str | None) -> str | None:
     if not text or len(text) > 400:
         return None
     label = squash(text)
-    if not label or len(label) > 80:
+    if not label:
         return None
     compiled = labels()
     kind = compiled.whole.get(label)
     if kind is not None:
         return kind
+    # A prefix needs only the start: a label and a long title ("Previous post: ...").
+    label = label[:80]
     for prefix, kind in compiled.prefixes:
         if label.startswith(prefix):
             return kind
@@ -106,9 +118,11 @@ def has_hint(text: str) -> bool:
     """Whether ``text`` holds a hint of any label (so may hold one).
 
     Substring tests of a few dozen hints on the lower-cased text: ~2 µs for a menu's
-    text, where one regular expression of every label word took ~70 µs."""
+    text, where one regular expression of every label word took ~70 µs; an ASCII text is
+    tested for the ASCII hints only."""
     low = text.lower()
-    return any(hint in low for hint in labels().hints)
+    compiled = labels()
+    return any(hint in low for hint in (compiled.ascii_hints if low.isascii() else compiled.hints))
 
 
 def trailing_label(text: str) -> str | None:
@@ -122,9 +136,18 @@ def trailing_label(text: str) -> str | None:
 
 def name_kind(marks: str) -> str | None:
     """The kind named by an element's class/id words (``nav-previous``), or None."""
+    return _word_kind(marks, labels().names)
+
+
+def weak_name_kind(marks: str) -> str | None:
+    """The kind named by a bare class/id word (``prev``, ``next``, ``previous``), or None:
+    a weaker sign than :func:`name_kind`'s, read only on a link and its parent."""
+    return _word_kind(marks, labels().weak_names)
+
+
+def _word_kind(marks: str, names: dict[str, str]) -> str | None:
     if not marks:
         return None
-    names = labels().names
     for word in marks.casefold().split():
         kind = names.get(word)
         if kind is not None:
