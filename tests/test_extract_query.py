@@ -51,7 +51,8 @@ def test_needs_ignore_negations_and_alternatives() -> None:
 
 
 def test_class_and_id_needs_are_answered_from_the_tree() -> None:
-    html = '<html><body><div id="bo_v" class="a  b"><p class="if_date">x</p></div><!-- no_such --></body></html>'
+    pad = "<p>" + "x" * 100_000 + "</p>"  # long pages answer from the tree, short ones by substring
+    html = f'<html><body><div id="bo_v" class="a  b"><p class="if_date">x</p></div><!-- no_such -->{pad}</body></html>'
     root = parse_html(html).root
     source = Source(html, root)
     assert source.has_word("bo_v") and source.has_word("b") and source.has_word("if_date")
@@ -60,6 +61,8 @@ def test_class_and_id_needs_are_answered_from_the_tree() -> None:
     assert compile_query("#bo_v .if_date")(root, source)
     assert not compile_query(".no_such")(root, source)
     assert Source(html).has_word("no_such")  # without a tree: the substring test
+    short = '<html><body><div id="bo_v"></div><!-- no_such --></body></html>'
+    assert Source(short, parse_html(short).root).has_word("no_such")
 
 
 def test_split_branches_keeps_commas_in_brackets() -> None:

@@ -79,7 +79,9 @@ def _links_anyway(page: ArticlePage) -> dict[str, str | None]:
 
 def to_item(page: ArticlePage) -> ArticleItem:
     """The item of ``page``; :class:`NoArticleError` when it has no article body."""
-    gather_titles(page)  # before the body is found: finding it drops headers from the tree
+    title = page.title()
+    if not title or page.profile.reconcile:
+        gather_titles(page)  # before the body is found: finding it may drop headers from the tree
     listing = list_page_reason(page)
     if listing:
         raise NoArticleError(page.url, listing)
@@ -92,7 +94,7 @@ def to_item(page: ArticlePage) -> ArticleItem:
         raise NoArticleError(page.url, reason, **_links_anyway(page))
     prev_url, next_url = page.prev_next()
     fields: dict[str, Any] = {
-        "title": page.title(),
+        "title": title,
         "published_at": page.published(),
         "author": profile_author(page),
         "source": profile_source(page),

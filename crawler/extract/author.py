@@ -341,14 +341,20 @@ def _profile_names(page: ArticlePage) -> list[str]:
 
 
 def profile_author(page: ArticlePage) -> str | None:
-    """The author by the profile: body credits first when it prefers them, else its selectors
-    (None when they name the site or an organisation: the shared layers decide)."""
+    """The author by the profile: body credits first when it prefers them, else its selectors.
+
+    A site's or a board's own profile is taken at its word (a board's nickname may well be
+    a lower-case login). A CMS's profile (``reconcile``) is held to the metadata: None when
+    its selectors name the site or an organisation (the shared layers decide), the JSON-LD's
+    names when they list co-authors it missed or another person."""
     if page.profile.prefer_body_credits:
         reporter = reporter_in_body(page)
         if reporter:
             return reporter
     names = _profile_names(page)
-    if not names or (_weak(names, page) and not page.profile.prefer_body_credits):
+    if not names or not page.profile.reconcile:
+        return joined(names) if names else None
+    if _weak(names, page):
         return None
     meta, weak = _metadata_names(page)
     if meta and not weak and (name_words(names) < name_words(meta) or (

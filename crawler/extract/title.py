@@ -352,8 +352,8 @@ def refine_title(page: ArticlePage, title: str | None, layer: str) -> tuple[str 
     """A profile's title held to the page's candidates: its heading's kicker dropped, a cut
     "…" completed, the site's name cut off; a profile title that is only ``og:title`` is
     chosen again from every candidate. Titles of other layers are kept."""
-    if layer != "profile" or not title:
-        return title, layer
+    if layer != "profile" or not title or not (page.profile.reconcile or _ELLIPSIS_RE.search(title[-3:])):
+        return title, layer  # a site's own profile, or a board's, knows its title element
     c, folded = gather(page), fold(title)
     if folded in (fold(_clean(page.metas.get("og:title"))), fold(_clean(page.metas.get("twitter:title")))) and (
         page.first_text(tuple(q for q in page.profile.title if "::attr(" not in q)) is None
