@@ -150,10 +150,20 @@ def names_in(value: str | None, *, strict: bool = False) -> list[str]:
     labels, e-mail, handles, URLs, dates, job titles and other people's credits.
 
     ``strict`` reads free text: a name ends at a lower-case word, and names followed by
-    running text ("Von Berlin aus ...") are refused."""
+    running text ("Von Berlin aus ...") are refused. Answers are kept for recent credits:
+    a board's or a site's pages credit the same few people over and over."""
     if not value:
         return []
-    text = value[:MAX_NAME_CHARS].replace("：", ": ")
+    return list(_names_in(value[:MAX_NAME_CHARS], strict))
+
+
+@lru_cache(maxsize=4096)
+def _names_in(text: str, strict: bool) -> tuple[str, ...]:
+    return tuple(_read_names(text, strict))
+
+
+def _read_names(value: str, strict: bool) -> list[str]:
+    text = value.replace("：", ": ")
     if "@" in text:
         text = _EMAIL_RE.sub(" ", text)
     if "://" in text or "www." in text:

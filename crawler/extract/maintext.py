@@ -68,6 +68,7 @@ class Teasers(NamedTuple):
     end: tuple[str, ...]  # squashed phrases that open an end section
     end_set: frozenset[str]
     line: frozenset[str]  # squashed labels dropped as whole lines
+    heads: frozenset[str]  # the first two characters of every phrase and label
 
 
 @cache
@@ -76,7 +77,10 @@ def teasers() -> Teasers:
     data = tomllib.loads(TEASERS_FILE.read_text(encoding="utf-8"))
     end = {squash(p) for phrases in data.get("end", {}).values() for p in phrases}
     line = {squash(p) for phrases in data.get("line", {}).values() for p in phrases}
-    return Teasers(end=tuple(sorted(p for p in end if p)), end_set=frozenset(end), line=frozenset(line))
+    heads = frozenset(p[:2] for p in end | line if p)
+    return Teasers(
+        end=tuple(sorted(p for p in end if p)), end_set=frozenset(end), line=frozenset(line), heads=heads
+    )
 
 
 def teaser_kind(line: str) -> str | None:
@@ -84,6 +88,8 @@ def teaser_kind(line: str) -> str | None:
     ``"teaser"`` for a longer line that is one teaser (``À lire aussi » <a title>``),
     else None."""
     compiled = teasers()
+    if squash(line[:12])[:2] not in compiled.heads:
+        return None  # most lines: no phrase starts this way
     if len(line) > MAX_TEASER_LINE:
         # A teaser with its title: the phrase, a separator, the linked title.
         match = _TEASER_HEAD_RE.match(line[:MAX_TEASER_HEAD])

@@ -14,7 +14,6 @@ from datetime import datetime, tzinfo
 from functools import cached_property
 from typing import Any
 
-from lxml import etree
 from parsel import Selector
 
 from crawler.extract.body import MIN_GENERIC_BODY, drop, largest_text_block, stripped_copy
@@ -27,8 +26,6 @@ from crawler.extract.profiles import Profile, select
 from crawler.extract.query import Source, compile_union
 from crawler.text import clean_body, normalize_line
 from crawler.urls import host_of
-
-_TITLE = etree.XPath("//title/text()", smart_strings=False)
 
 KOREAN_TIMEZONE = "Asia/Seoul"
 #: Longest text any single field read from a page may hold before it is cut: every
@@ -166,8 +163,9 @@ class ArticlePage:
     @cached_property
     def page_title(self) -> str:
         """The text of ``<title>``, normalized (``""`` when none)."""
-        titles = _TITLE(self.root)
-        return normalize_line(bounded(titles[0])) if titles else ""
+        for el in self.root.iter("title"):  # in <head>: found at once, no walk of the page
+            return normalize_line(bounded(el.text or ""))
+        return ""
 
     @cached_property
     def page_lines(self) -> list[str]:

@@ -223,7 +223,13 @@ class Query:
             return True
         if isinstance(text, str):
             return any(all(value in text for _, value in branch) for branch in self.needs)
-        return any(all(text.needs_met(token) for token in branch) for branch in self.needs)
+        for branch in self.needs:
+            for kind, value in branch:
+                if not (text.has_word(value) if kind == WORD else text.has(value)):
+                    break
+            else:
+                return True
+        return False
 
     def __call__(self, node: Any, text: str | Source | None = None) -> list[Any]:
         """Elements or strings selected from ``node`` (an lxml element)."""
