@@ -20,8 +20,6 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from lxml import etree
-
 from crawler.extract.body import class_id
 from crawler.extract.html import absolute_link
 from crawler.extract.labels import (
@@ -122,17 +120,9 @@ def _head_text(el: Any, limit: int = 4000) -> str:
     return "".join(pieces)
 
 
+_NAME_HINTS = ("prev", "next", "older", "newer")
 _UNSEEN = ("",)
 _Names = tuple[str | None, str | None, str | None]
-
-
-_T = "translate(concat(@class, ' ', @id), 'PREVNXTOLDW', 'prevnxtoldw')"
-#: Elements whose class or id holds a hint of a name (one pass in C over the page: an
-#: anchor whose nearest elements are not among them is named by none of them).
-_HINTED_NAMES = etree.XPath(
-    f"//*[@class or @id][contains({_T}, 'prev') or contains({_T}, 'next') or contains({_T}, 'older')"
-    f" or contains({_T}, 'newer')]"
-)
 
 
 def _named_kind(anchor: Any, seen: dict[Any, _Names | None]) -> tuple[str | None, bool]:
@@ -145,9 +135,19 @@ def _named_kind(anchor: Any, seen: dict[Any, _Names | None]) -> tuple[str | None
     for depth in range(3):
         if node is None:
             break
-        marks = seen.get(node, _UNSEEN)  # every element the page names is in ``seen``
+        marks = seen.get(node, _UNSEEN)
         if marks is _UNSEEN:
-            marks = seen[node] = None  # not one of the hinted elements: it names nothing
+            marks = None
+            classes = node.get("class")
+            ident = node.get("id")
+            if classes is not None or ident is not None:
+                classes = classes or ""
+                ident = ident or ""
+                low = f"{classes} {ident}".lower()
+                # Every name of labels.toml holds one of these: most elements end here.
+                if any(hint in low for hint in _NAME_HINTS):
+                    marks = (name_kind(low), weak_name_kind(classes), weak_name_kind(ident))
+            seen[node] = marks
         if marks is not None:
             if marks[0] is not None:
                 return marks[0], True
@@ -176,10 +176,6 @@ def labelled_links(page: ArticlePage) -> list[tuple[str, str, bool]]:
     # anchors, most under a few menu or sidebar lists).
     hinted: dict[Any, bool] = {}
     named: dict[Any, _Names | None] = {}
-    for el in _HINTED_NAMES(page.root):
-        classes, ident = el.get("class") or "", el.get("id") or ""
-        low = f"{classes} {ident}".lower()
-        named[el] = (name_kind(low), weak_name_kind(classes), weak_name_kind(ident))
     site: str | None = None
     for anchor in page.root.iter("a"):
         href = anchor.get("href")
