@@ -375,7 +375,7 @@ RULES = "\n".join([
     "| date | the extracted date falls on the same calendar day as the true date (as printed in the page's offset) |",
     '| author | the sets of name words are equal (case-folded; "by", "and", "von", "und" ignored) |',
     "| body | recall = share of `with` snippets found in the body; precision = share of `without` snippets absent"
-    " from it (both sides NFC, whitespace collapsed); F1 of the two, over all snippets of all pages |",
+    " from it (both sides NFC, whitespace collapsed, case folded); F1 of the two, over all snippets of all pages |",
 ])
 
 
