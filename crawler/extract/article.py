@@ -102,12 +102,15 @@ def to_item(page: ArticlePage) -> ArticleItem:
         "prev_url": prev_url,
         "next_url": next_url,
     }
-    provenance = {name: "profile" for name, value in fields.items() if value}
+    # images come from the profile's selectors and the body alike: they have no layer
+    provenance = {name: "profile" for name, value in fields.items() if value and name != "images"}
     hook = hooks.get(page.profile.hook)
     if hook is not None:
         before = dict(fields)
         hook(page, fields)
-        provenance.update({name: "hook" for name, value in fields.items() if value and value != before[name]})
+        provenance.update(
+            {name: "hook" for name, value in fields.items() if value and value != before[name] and name != "images"}
+        )
     fields["title"], provenance["title"] = refine_title(page, fields["title"], provenance.get("title", "none"))
     if not fields["title"]:
         fields["title"], provenance["title"] = fallback_title(page)
