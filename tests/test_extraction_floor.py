@@ -25,6 +25,8 @@ def summary() -> dict:
     try:
         pages_dir, truth = load_devset()
     except DevsetMissingError as exc:
+        # The dev set is not part of the repository (see the module docstring); CI and the
+        # developers' machines have it beside the checkout. Elsewhere there is nothing to score.
         pytest.skip(f"dev set not available: {exc}")
     return score_ours(pages_dir, truth)
 
