@@ -144,8 +144,9 @@ def extract_list_pages(
 ) -> list[str]:
     """Absolute URLs of the next list pages of a list page (the board list's ``?page=2``),
     in page order, de-duplicated, the page itself left out: what the first of the
-    profile's ``list_pages`` selectors that finds any link finds; ``[]`` when the
-    profile has none (a crawl follows them as list pages, up to its max pages)."""
+    profile's ``list_pages`` selectors that finds any link finds, or, when the profile
+    names none, the shared pagers' (``rel=next``, WordPress, Bootstrap, Blogger) of the
+    ``generic`` profile (a crawl follows them as list pages, up to its max pages)."""
     return extract_list(
         body, url, headers=headers, profile=profile, encoding=encoding, profiles_dir=profiles_dir
     ).pages
