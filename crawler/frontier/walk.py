@@ -142,18 +142,21 @@ def follow_requests(
             continue
         if not same_site(link, page_url) or link == page_url:
             continue
-        child = {
-            META_SEED: seed,
-            META_DIRECTION: side,
-            META_PAGES: pages,
-        }
-        if max_pages:
-            child[META_MAX_PAGES] = max_pages
-        if META_PROFILE in meta:
-            child[META_PROFILE] = meta[META_PROFILE]
+        child = _child_meta(meta, seed, side, pages, max_pages)
         priority = policy.next_bonus if side == "next" else 0
         out.append(Request(link, meta=child, priority=priority))
     return out
+
+
+def _child_meta(meta: dict[str, Any], seed: str, direction: str, pages: int, max_pages: int) -> dict[str, Any]:
+    """The meta of a request one step further on a walk: its seed, direction and pages so
+    far, and the walk's page bound and profile when it has them."""
+    child: dict[str, Any] = {META_SEED: seed, META_DIRECTION: direction, META_PAGES: pages}
+    if max_pages:
+        child[META_MAX_PAGES] = max_pages
+    if META_PROFILE in meta:
+        child[META_PROFILE] = meta[META_PROFILE]
+    return child
 
 
 def next_list_requests(
@@ -182,16 +185,8 @@ def next_list_requests(
     for link in links:
         if not same_site(link, page_url) or link == page_url:
             continue
-        child: dict[str, Any] = {
-            META_SEED: seed,
-            META_DIRECTION: direction,
-            META_PAGES: pages,
-            META_LIST_PAGE: True,
-        }
-        if max_pages:
-            child[META_MAX_PAGES] = max_pages
-        if META_PROFILE in meta:
-            child[META_PROFILE] = meta[META_PROFILE]
+        child = _child_meta(meta, seed, direction, pages, max_pages)
+        child[META_LIST_PAGE] = True
         # After the articles of the list page before it (seed_priority - 1).
         out.append(Request(link, meta=child, priority=policy.seed_priority - 2, dont_filter=True))
     return out
